@@ -1,0 +1,67 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { BrokerUnavailableError } from '@app/broker';
+import { ErrorDto, KeyServiceUnavailableError, MUTUAL_TLS_SCHEME } from '@app/etsi-api';
+import {
+  ALLOCATIONS_PATH,
+  AllocationRequestDto,
+  AllocationResponseDto,
+  INTERNAL_API_PREFIX,
+  INTERNAL_API_TAG,
+  LinkSyncRequestDto,
+  LinkSyncResponseDto,
+  SYNC_PATH,
+} from '@app/internal-client';
+import { SlaveLinkService } from '../link/slave-link.service';
+import { PeerKmeGuard } from './peer-kme.guard';
+import { SlaveAllocationService } from './slave-allocation.service';
+
+/** The KME-to-KME API the slave KME calls; SAE certificates are refused with 401. */
+@ApiTags(INTERNAL_API_TAG)
+@ApiSecurity(MUTUAL_TLS_SCHEME)
+@ApiUnauthorizedResponse({ description: 'Not the peer KME certificate', type: ErrorDto })
+@ApiBadRequestResponse({ description: 'Bad request format', type: ErrorDto })
+@ApiServiceUnavailableResponse({ description: 'Broker unreachable or link not synchronised', type: ErrorDto })
+@UseGuards(PeerKmeGuard)
+@Controller(INTERNAL_API_PREFIX)
+export class InternalApiController {
+  constructor(
+    private readonly slaveLink: SlaveLinkService,
+    private readonly allocations: SlaveAllocationService,
+  ) {}
+
+  @Post(SYNC_PATH)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Heartbeat and synchronisation of the slave KME',
+    description: 'Called about once a second. A slave KME run the master KME does not know yet starts a new era of the link.',
+  })
+  @ApiOkResponse({ type: LinkSyncResponseDto })
+  async sync(@Body() body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
+    try {
+      return await this.slaveLink.sync(body.slaveInstanceId, body.consuming);
+    } catch (error) {
+      if (error instanceof BrokerUnavailableError) throw new KeyServiceUnavailableError(error.message);
+      throw error;
+    }
+  }
+
+  @Post(ALLOCATIONS_PATH)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Allocate keys for an SAE of the slave KME',
+    description: 'The master KME allocates, records the keys for its own slave SAEs and returns where the bytes lie in the shared stream.',
+  })
+  @ApiOkResponse({ type: AllocationResponseDto })
+  allocate(@Body() body: AllocationRequestDto): AllocationResponseDto {
+    return this.allocations.allocate(body);
+  }
+}

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { LinkPublisher } from '@app/broker';
+import { KME_SETTINGS, type KmeSettings } from '@app/config';
+import { MasterMaterial } from './master-material';
+import { SlaveLinkService } from './slave-link.service';
+
+const randomBytesAsync = promisify(randomBytes);
+
+/** Largest block shipped at once: big enough for a fast relay, small enough to keep latency low. */
+const MAX_BLOCK_BYTES = 256 * 1024;
+/** How often a rate-limited source emits a block. */
+const TICK_MS = 100;
+/** Longest idle wait before the source looks at the link again without being woken. */
+const IDLE_CHECK_MS = 250;
+
+/**
+ * The simulated QKD source: random material at KEY_RATE_BPS, shipped to the slave KME in blocks
+ * while a slave KME consumes the link's queue and the pool is below its cap. A block becomes
+ * allocatable only once the broker confirmed it.
+ */
+@Injectable()
+export class KeySourceService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(KeySourceService.name);
+  private readonly capBytes: number;
+  private running = false;
+  private state = '';
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private credit = 0;
+  private creditAt = Date.now();
+
+  constructor(
+    @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
+    private readonly material: MasterMaterial,
+    private readonly publisher: LinkPublisher,
+    private readonly slaveLink: SlaveLinkService,
+  ) {
+    this.capBytes = (settings.keys.maxKeyCount * settings.keys.defaultKeySize) / 8;
+    slaveLink.onChange(() => this.poke());
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loop;
+  }
+
+  /** Called when material was allocated or the link changed: the source may have work again. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const pause = this.pauseReason();
+      if (pause !== undefined) {
+        this.report(`paused: ${pause}`);
+        await this.idle(IDLE_CHECK_MS);
+        continue;
+      }
+      const size = this.nextBlockSize();
+      if (size === 0) {
+        await this.idle(TICK_MS);
+        continue;
+      }
+      this.report(`running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`);
+      const block = this.material.reserve(await randomBytesAsync(size));
+      try {
+        await this.publisher.publishBlock(block);
+        this.material.commit(block);
+      } catch (error) {
+        this.report(`paused: ${error instanceof Error ? error.message : String(error)}`);
+        await this.idle(IDLE_CHECK_MS);
+      }
+    }
+  }
+
+  private pauseReason(): string | undefined {
+    if (!this.publisher.connected) return 'the message broker is unreachable';
+    if (!this.slaveLink.slaveConsumingQueue) return 'no slave KME is consuming the link queue';
+    if (this.material.availableBytes >= this.capBytes) return 'the key pool is full';
+    return undefined;
+  }
+
+  /** Bytes to generate now: the rate's accumulated credit, within the cap and the block size. */
+  private nextBlockSize(): number {
+    const room = Math.min(this.capBytes - this.material.availableBytes, MAX_BLOCK_BYTES);
+    if (this.settings.keyRateBps === 0) return room;
+    const now = Date.now();
+    const maxCredit = Math.max((this.settings.keyRateBps / 8) * (TICK_MS / 1000) * 10, 1);
+    this.credit = Math.min(this.credit + ((now - this.creditAt) * this.settings.keyRateBps) / 8000, maxCredit);
+    this.creditAt = now;
+    const size = Math.min(Math.floor(this.credit), room);
+    this.credit -= size;
+    return size;
+  }
+
+  /** Waits `ms`, or less when poked. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  /** Logs only changes, so a paused source does not flood the log. */
+  private report(state: string): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.logger.log(`key source ${state}`);
+  }
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { KME_SETTINGS, type KmeSettings } from '@app/config';
+import {
+  KeyDelivery,
+  KeyServiceUnavailableError,
+  type KeyAllocationRequest,
+  type KeyRetrievalRequest,
+} from '@app/etsi-api';
+import {
+  InternalClient,
+  PeerRefusedError,
+  PeerUnreachableError,
+  type AllocationResponseDto,
+} from '@app/internal-client';
+import {
+  ActiveKeyStore,
+  ReplicaPool,
+  localActiveKeys,
+  splitKeys,
+  type DeliveredKey,
+  type MaterialRange,
+} from '@app/key-pool';
+import { SlaveInstance } from '../link/slave-instance';
+
+/**
+ * enc_keys for the slave KME's SAEs (the master KME allocates, this KME cuts its own copy) and
+ * dec_keys, which waits a bounded time for an activation still on its way.
+ */
+@Injectable()
+export class SlaveKeyDelivery extends KeyDelivery {
+  constructor(
+    @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
+    private readonly instance: SlaveInstance,
+    private readonly pool: ReplicaPool,
+    private readonly activeKeys: ActiveKeyStore,
+    private readonly client: InternalClient,
+  ) {
+    super();
+  }
+
+  availableBytes(): number {
+    return this.pool.availableBytes;
+  }
+
+  async allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
+    if (this.pool.epoch === undefined) {
+      throw new KeyServiceUnavailableError(`the link to the master KME ${this.settings.linkedKmeId} is not synchronised yet`);
+    }
+    const answer = await this.askMasterKme(request);
+    const ranges: MaterialRange[] = answer.ranges.map(({ start, end }) => ({ epoch: answer.epoch, start, end }));
+    await this.materialArrived(ranges);
+    const keys = splitKeys(this.pool.cut(ranges), answer.keyBytes);
+    this.activeKeys.add(
+      localActiveKeys(answer.keyIds, keys, request.masterSaeId, request.slaveSaeIds, this.settings.attachedSaeIds),
+    );
+    return answer.keyIds.map((keyId, index) => ({ keyId, key: keys[index]! }));
+  }
+
+  async retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
+    // Read-your-writes: the activation may still be on the queue behind the master SAE's answer.
+    await this.activeKeys.whenPresent(request.keyIds, this.settings.keyIdWaitMs);
+    return this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId);
+  }
+
+  private async askMasterKme(request: KeyAllocationRequest): Promise<AllocationResponseDto> {
+    try {
+      return await this.client.allocate({
+        requestId: randomUUID(),
+        slaveInstanceId: this.instance.id,
+        masterSaeId: request.masterSaeId,
+        slaveSaeIds: [...request.slaveSaeIds],
+        number: request.number,
+        size: request.sizeBits,
+      });
+    } catch (error) {
+      if (error instanceof PeerUnreachableError) throw new KeyServiceUnavailableError(error.message);
+      if (error instanceof PeerRefusedError) {
+        throw new KeyServiceUnavailableError(
+          error.status === 503 ? error.peerMessage : `the master KME refused the allocation: ${error.peerMessage}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The allocated blocks may still be on the queue: wait for them, within the peer timeout. */
+  private async materialArrived(ranges: readonly MaterialRange[]): Promise<void> {
+    if (this.pool.hasArrived(ranges)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      };
+      const timer = setTimeout(done, this.settings.peerTimeoutMs);
+      const stop = this.pool.onArrival(() => {
+        if (this.pool.hasArrived(ranges)) done();
+      });
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import type { MaterialBlock } from '@app/key-pool';
+import { BROKER_OPTIONS, type BrokerOptions } from './broker.options';
+import {
+  LinkMessageType,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_HEADER,
+  type ActivationMessage,
+  type LinkResetMessage,
+} from './link-messages';
+
+/** The broker cannot take a message now (down, or no confirm in time). */
+export class BrokerUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`the message broker is unreachable: ${reason}`);
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
+/**
+ * The master KME's side of the link's queue: persistent messages through a confirm channel,
+ * each publish bounded in time so a dead broker turns into an error, not a hung request.
+ */
+@Injectable()
+export class LinkPublisher {
+  constructor(
+    private readonly amqp: AmqpConnection,
+    @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
+  ) {}
+
+  get connected(): boolean {
+    return this.amqp.connected;
+  }
+
+  publishBlock(block: MaterialBlock): Promise<void> {
+    return this.publish(LinkMessageType.MaterialBlock, block.bytes, 'application/octet-stream', {
+      epoch: block.epoch,
+      start: block.start,
+    });
+  }
+
+  publishActivation(activation: ActivationMessage): Promise<void> {
+    return this.publishJson(LinkMessageType.Activation, activation);
+  }
+
+  publishReset(reset: LinkResetMessage): Promise<void> {
+    return this.publishJson(LinkMessageType.LinkReset, reset);
+  }
+
+  private publishJson(type: LinkMessageType, body: object): Promise<void> {
+    return this.publish(type, Buffer.from(JSON.stringify(body)), 'application/json', {});
+  }
+
+  private async publish(
+    type: LinkMessageType,
+    content: Buffer,
+    contentType: string,
+    headers: Record<string, unknown>,
+  ): Promise<void> {
+    if (!this.amqp.connected) throw new BrokerUnavailableError('not connected');
+    // amqp-connection-manager drops a buffered message after `timeout` and rejects the publish.
+    const options = {
+      persistent: true,
+      type,
+      contentType,
+      headers: { ...headers, [SCHEMA_VERSION_HEADER]: SCHEMA_VERSION },
+      timeout: this.options.publishTimeoutMs,
+    };
+    try {
+      const accepted = await this.amqp.publish('', this.options.sharedQueue, content, options);
+      if (!accepted) throw new Error('publish not confirmed');
+    } catch (error) {
+      throw new BrokerUnavailableError(error instanceof Error ? error.message : String(error));
+    }
+  }
+}

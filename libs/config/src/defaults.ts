@@ -1,0 +1,36 @@
+import type { KmeRole } from './kme-settings';
+
+/** Role-dependent defaults: a laptop pair of kme-1 (master KME, :8000) and kme-2 (slave KME, :9000). */
+export function defaultEnvironment(role: KmeRole): Record<string, string> {
+  const master = role === 'master';
+  return {
+    PORT: master ? '8000' : '9000',
+    KME_ID: master ? 'kme-1' : 'kme-2',
+    LINKED_KME_ID: master ? 'kme-2' : 'kme-1',
+    ATTACHED_SAE_ID: master ? 'sae-1' : 'sae-2',
+    LINKED_SAE_ID: master ? 'sae-2' : 'sae-1',
+    LINKED_TO_KME: master ? 'https://localhost:9000' : 'https://localhost:8000',
+    CA_FILE: 'certs/ca.crt',
+    MIN_KEY_SIZE: '64',
+    MAX_KEY_SIZE: '1024',
+    DEFAULT_KEY_SIZE: '128',
+    MAX_KEY_COUNT: '1000',
+    MAX_KEYS_PER_REQUEST: '128',
+    MAX_SAE_ID_COUNT: '4',
+    // 1000 keys of 128 bits in about two seconds.
+    KEY_RATE_BPS: '64000',
+    MQ_HOST: 'localhost',
+    MQ_PORT: '5672',
+    MQ_USERNAME: 'guest',
+    MQ_PASSWORD: 'guest',
+    LOG_LEVEL: 'info',
+    KEY_ID_WAIT_MS: '2000',
+    PEER_TIMEOUT_MS: '5000',
+  };
+}
+
+/** Both KMEs of a pair derive the same queue name: master KME first. */
+export function defaultSharedQueue(role: KmeRole, kmeId: string, linkedKmeId: string): string {
+  const [masterKme, slaveKme] = role === 'master' ? [kmeId, linkedKmeId] : [linkedKmeId, kmeId];
+  return `qkd-link.${masterKme}.${slaveKme}`;
+}

@@ -1,0 +1,157 @@
+import { Transform } from 'class-transformer';
+import {
+  IsDivisibleBy,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  NotContains,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?[0-9]+$/.test(value.trim()) ? Number(value.trim()) : value;
+const bits = (name: string) => ({ message: `${name} must be a positive multiple of 8` });
+
+/**
+ * The environment a KME reads, one property per variable, named exactly as the variable.
+ * The names are those of the Python simulator this project replaces, so existing
+ * `environment:` blocks keep working. Every value arrives as a string.
+ */
+export class KmeEnvironment {
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(1, { message: 'PORT must be between 1 and 65535' })
+  @Max(65535, { message: 'PORT must be between 1 and 65535' })
+  PORT!: number;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]+$/, {
+    message: 'KME_ID must be a non-empty ID of letters, digits, . _ : -',
+  })
+  KME_ID!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]+$/, {
+    message: 'LINKED_KME_ID must be a non-empty ID of letters, digits, . _ : -',
+  })
+  LINKED_KME_ID!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$/, {
+    message: 'ATTACHED_SAE_ID must be one or more comma-separated SAE IDs',
+  })
+  ATTACHED_SAE_ID!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$/, {
+    message: 'LINKED_SAE_ID must be one or more comma-separated SAE IDs',
+  })
+  LINKED_SAE_ID!: string;
+
+  @IsUrl(
+    { require_tld: false, protocols: ['https'], require_protocol: true },
+    { message: 'LINKED_TO_KME must be an https:// URL' },
+  )
+  LINKED_TO_KME!: string;
+
+  @IsString()
+  CA_FILE!: string;
+
+  @IsString()
+  KME_CERT!: string;
+
+  @IsString()
+  KME_KEY!: string;
+
+  @IsOptional()
+  @IsString()
+  SAE_CERT?: string;
+
+  @Transform(toInt)
+  @IsInt(bits('MIN_KEY_SIZE'))
+  @Min(8, bits('MIN_KEY_SIZE'))
+  @IsDivisibleBy(8, bits('MIN_KEY_SIZE'))
+  MIN_KEY_SIZE!: number;
+
+  @Transform(toInt)
+  @IsInt(bits('MAX_KEY_SIZE'))
+  @Min(8, bits('MAX_KEY_SIZE'))
+  @IsDivisibleBy(8, bits('MAX_KEY_SIZE'))
+  MAX_KEY_SIZE!: number;
+
+  @Transform(toInt)
+  @IsInt(bits('DEFAULT_KEY_SIZE'))
+  @Min(8, bits('DEFAULT_KEY_SIZE'))
+  @IsDivisibleBy(8, bits('DEFAULT_KEY_SIZE'))
+  DEFAULT_KEY_SIZE!: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MAX_KEY_COUNT must be a positive integer' })
+  @Min(1, { message: 'MAX_KEY_COUNT must be a positive integer' })
+  MAX_KEY_COUNT!: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MAX_KEYS_PER_REQUEST must be a positive integer' })
+  @Min(1, { message: 'MAX_KEYS_PER_REQUEST must be a positive integer' })
+  MAX_KEYS_PER_REQUEST!: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MAX_SAE_ID_COUNT must be an integer of 0 or more' })
+  @Min(0, { message: 'MAX_SAE_ID_COUNT must be an integer of 0 or more' })
+  MAX_SAE_ID_COUNT!: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'KEY_RATE_BPS must be an integer of 0 or more (0 = unlimited)' })
+  @Min(0, { message: 'KEY_RATE_BPS must be an integer of 0 or more (0 = unlimited)' })
+  KEY_RATE_BPS!: number;
+
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['amqp', 'amqps'], require_protocol: true },
+    { message: 'AMQP_URL must be an amqp:// or amqps:// URL' },
+  )
+  AMQP_URL?: string;
+
+  @IsString()
+  @NotContains('/', { message: 'MQ_HOST must be a host name, not a URL' })
+  MQ_HOST!: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MQ_PORT must be between 1 and 65535' })
+  @Min(1, { message: 'MQ_PORT must be between 1 and 65535' })
+  @Max(65535, { message: 'MQ_PORT must be between 1 and 65535' })
+  MQ_PORT!: number;
+
+  @IsString()
+  MQ_USERNAME!: string;
+
+  @IsString()
+  MQ_PASSWORD!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,200}$/, {
+    message: 'MQ_SHARED_QUEUE must be 1-200 characters of letters, digits, . _ : -',
+  })
+  MQ_SHARED_QUEUE!: string;
+
+  @IsIn(['error', 'warn', 'info', 'debug', 'verbose'], {
+    message: 'LOG_LEVEL must be one of error, warn, info, debug, verbose',
+  })
+  LOG_LEVEL!: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'KEY_ID_WAIT_MS must be an integer from 0 to 60000' })
+  @Min(0, { message: 'KEY_ID_WAIT_MS must be an integer from 0 to 60000' })
+  @Max(60000, { message: 'KEY_ID_WAIT_MS must be an integer from 0 to 60000' })
+  KEY_ID_WAIT_MS!: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'PEER_TIMEOUT_MS must be an integer from 100 to 60000' })
+  @Min(100, { message: 'PEER_TIMEOUT_MS must be an integer from 100 to 60000' })
+  @Max(60000, { message: 'PEER_TIMEOUT_MS must be an integer from 100 to 60000' })
+  PEER_TIMEOUT_MS!: number;
+}

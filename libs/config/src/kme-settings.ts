@@ -1,0 +1,44 @@
+/** Which end of the link a KME is: the master KME owns the QKD source and allocates. */
+export type KmeRole = 'master' | 'slave';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+
+/** Validated, typed settings of one KME; built only by `loadKmeSettings`. */
+export interface KmeSettings {
+  readonly role: KmeRole;
+  readonly port: number;
+  readonly kmeId: string;
+  readonly linkedKmeId: string;
+  readonly attachedSaeIds: readonly string[];
+  readonly linkedSaeIds: readonly string[];
+  readonly linkedKmeUrl: string;
+  readonly tls: TlsFiles;
+  readonly keys: KeyLimits;
+  /** Simulated secret-key rate in bits/s; 0 means as fast as the machine allows. */
+  readonly keyRateBps: number;
+  readonly amqpUrl: string;
+  readonly sharedQueue: string;
+  readonly logLevel: LogLevel;
+  /** How long dec_keys waits for an activation that has not reached this KME yet. */
+  readonly keyIdWaitMs: number;
+  /** Bound on any call to the broker or the peer KME made while serving a request. */
+  readonly peerTimeoutMs: number;
+}
+
+export interface TlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Optional pinned SAE certificate, as the old simulator's SAE_CERT. */
+  readonly pinnedSaeCertFile?: string;
+}
+
+export interface KeyLimits {
+  readonly minKeySize: number;
+  readonly maxKeySize: number;
+  readonly defaultKeySize: number;
+  /** Pool cap, in keys of `defaultKeySize`. */
+  readonly maxKeyCount: number;
+  readonly maxKeysPerRequest: number;
+  readonly maxSaeIdCount: number;
+}

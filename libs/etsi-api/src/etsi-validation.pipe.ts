@@ -1,0 +1,59 @@
+import { Injectable, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { InvalidRequestError, type ErrorDetail } from './request-errors';
+
+/**
+ * Validates ETSI bodies and query strings against their DTOs. Unknown fields and parameters are
+ * refused, and every problem becomes an ETSI Error body (400) naming the field.
+ */
+@Injectable()
+export class EtsiValidationPipe implements PipeTransform {
+  private readonly pipe = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    exceptionFactory: (errors) => toInvalidRequest(errors),
+  });
+
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'custom' || metadata.type === 'param') return value;
+    // An empty POST body means "all defaults" (§6.2); a body must otherwise be a JSON object.
+    const input: unknown = value ?? {};
+    if (typeof input !== 'object' || Array.isArray(input)) {
+      const what = metadata.type === 'body' ? 'request body' : 'query';
+      throw new InvalidRequestError(`${what} must be a JSON object`, [{ [what]: 'not an object' }]);
+    }
+    return this.pipe.transform(input, metadata) as Promise<unknown>;
+  }
+}
+
+function toInvalidRequest(errors: readonly ValidationError[]): InvalidRequestError {
+  const details = errors.flatMap((error) => flatten(error, ''));
+  const first = details[0];
+  const message = first ? Object.values(first)[0]! : 'bad request format';
+  return new InvalidRequestError(message, details);
+}
+
+function flatten(error: ValidationError, parent: string): ErrorDetail[] {
+  const path = parent === '' ? error.property : `${parent}[${error.property}]`;
+  const own = Object.entries(error.constraints ?? {}).map(([rule, text]) => ({
+    [path]: rule === 'whitelistValidation' ? `${path} is not a parameter of this request` : text,
+  }));
+  return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, path))];
+}
+
+/** POST forms take their parameters in the body only (§6.2, §6.4). */
+@Injectable()
+export class NoQueryParametersPipe implements PipeTransform {
+  transform(value: unknown): unknown {
+    const names = value && typeof value === 'object' ? Object.keys(value) : [];
+    if (names.length > 0) {
+      throw new InvalidRequestError(
+        `${names[0]} is not a parameter of this request: POST takes its parameters in the body`,
+        names.map((name) => ({ [name]: 'query parameters are not accepted with POST' })),
+      );
+    }
+    return value;
+  }
+}

@@ -1,0 +1,301 @@
+import { randomBytes } from 'node:crypto';
+import { ActiveKeyStore, type ActiveKey } from './active-key-store';
+import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
+
+const MASTER_SAE = 'sae-master';
+
+function activeKey(keyId: string, slaveSaeIds: readonly string[], masterSaeId = MASTER_SAE) {
+  return { keyId, key: randomBytes(16), masterSaeId, slaveSaeIds } satisfies ActiveKey;
+}
+
+function errorOf(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the action to throw');
+}
+
+/** Tracks whether a promise has settled, for assertions under fake timers. */
+function track(promise: Promise<void>): { readonly settled: boolean } {
+  const state = { settled: false };
+  void promise.then(() => {
+    state.settled = true;
+  });
+  return state;
+}
+
+/** Lets every pending promise callback run (no timers involved). */
+async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+describe('ActiveKeyStore', () => {
+  describe('take', () => {
+    it('delivers a key to its slave SAE once, then removes it', () => {
+      const store = new ActiveKeyStore();
+      const key = activeKey('k1', ['sae-b']);
+      store.add([key]);
+      expect(store.size).toBe(1);
+
+      expect(store.take(['k1'], 'sae-b', MASTER_SAE)).toEqual([{ keyId: 'k1', key: key.key }]);
+      expect(store.size).toBe(0);
+
+      const error = errorOf(() => store.take(['k1'], 'sae-b', MASTER_SAE));
+      expect(error).toBeInstanceOf(KeysNotFoundError);
+      expect((error as KeysNotFoundError).keyIds).toEqual(['k1']);
+    });
+
+    it('keeps a multicast key until every slave SAE has fetched it, each once', () => {
+      const store = new ActiveKeyStore();
+      const key = activeKey('k1', ['sae-b', 'sae-c', 'sae-d']);
+      store.add([key]);
+
+      expect(store.take(['k1'], 'sae-b', MASTER_SAE)[0]!.key.equals(key.key)).toBe(true);
+      expect(store.size).toBe(1);
+      expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
+      expect(store.size).toBe(1);
+
+      expect(store.take(['k1'], 'sae-d', MASTER_SAE)[0]!.key.equals(key.key)).toBe(true);
+      expect(store.size).toBe(1);
+      expect(store.take(['k1'], 'sae-c', MASTER_SAE)[0]!.key.equals(key.key)).toBe(true);
+      expect(store.size).toBe(0);
+
+      for (const sae of ['sae-b', 'sae-c', 'sae-d']) {
+        expect(() => store.take(['k1'], sae, MASTER_SAE)).toThrow(KeysNotFoundError);
+      }
+    });
+
+    it('refuses a caller that is not a slave SAE of the key, consuming nothing', () => {
+      const store = new ActiveKeyStore();
+      const key = activeKey('k1', ['sae-b']);
+      store.add([key]);
+
+      const error = errorOf(() => store.take(['k1'], 'sae-x', MASTER_SAE));
+      expect(error).toBeInstanceOf(KeyAccessDeniedError);
+      expect((error as KeyAccessDeniedError).keyIds).toEqual(['k1']);
+      // The master SAE itself is not a slave SAE of its own key.
+      expect(() => store.take(['k1'], MASTER_SAE, MASTER_SAE)).toThrow(KeyAccessDeniedError);
+      expect(store.size).toBe(1);
+      expect(store.take(['k1'], 'sae-b', MASTER_SAE)[0]!.key.equals(key.key)).toBe(true);
+    });
+
+    it('refuses the wrong master SAE, consuming nothing', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b'])]);
+      const error = errorOf(() => store.take(['k1'], 'sae-b', 'sae-other-master'));
+      expect(error).toBeInstanceOf(KeyAccessDeniedError);
+      expect((error as KeyAccessDeniedError).keyIds).toEqual(['k1']);
+      expect(store.size).toBe(1);
+      expect(store.take(['k1'], 'sae-b', MASTER_SAE)).toHaveLength(1);
+    });
+
+    it('refuses the whole request when one key is denied, consuming none of the others', () => {
+      const store = new ActiveKeyStore();
+      store.add([
+        activeKey('k1', ['sae-b']),
+        activeKey('k2', ['sae-c']),
+        activeKey('k3', ['sae-b']),
+      ]);
+
+      const error = errorOf(() => store.take(['k1', 'k2', 'k3'], 'sae-b', MASTER_SAE));
+      expect(error).toBeInstanceOf(KeyAccessDeniedError);
+      expect((error as KeyAccessDeniedError).keyIds).toEqual(['k2']);
+      expect(store.size).toBe(3);
+      expect(store.take(['k1', 'k3'], 'sae-b', MASTER_SAE).map((k) => k.keyId)).toEqual([
+        'k1',
+        'k3',
+      ]);
+      expect(store.take(['k2'], 'sae-c', MASTER_SAE)).toHaveLength(1);
+    });
+
+    it('refuses a mix of known and unknown IDs, consuming nothing (all-or-nothing)', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b']), activeKey('k2', ['sae-b'])]);
+
+      const error = errorOf(() => store.take(['k1', 'nope', 'k2', 'gone?'], 'sae-b', MASTER_SAE));
+      expect(error).toBeInstanceOf(KeysNotFoundError);
+      expect((error as KeysNotFoundError).keyIds).toEqual(['nope', 'gone?']);
+      expect(store.size).toBe(2);
+      expect(store.take(['k2', 'k1'], 'sae-b', MASTER_SAE)).toHaveLength(2);
+      expect(store.size).toBe(0);
+    });
+
+    it('refuses a request that repeats a key this SAE already received, consuming nothing', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b', 'sae-c']), activeKey('k2', ['sae-b'])]);
+      store.take(['k1'], 'sae-b', MASTER_SAE);
+
+      const error = errorOf(() => store.take(['k2', 'k1'], 'sae-b', MASTER_SAE));
+      expect(error).toBeInstanceOf(KeysNotFoundError);
+      expect((error as KeysNotFoundError).keyIds).toEqual(['k1']);
+      expect(store.take(['k2'], 'sae-b', MASTER_SAE)).toHaveLength(1);
+      expect(store.take(['k1'], 'sae-c', MASTER_SAE)).toHaveLength(1);
+      expect(store.size).toBe(0);
+    });
+
+    it('refuses a request naming the same key twice, consuming nothing', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b']), activeKey('k2', ['sae-b'])]);
+      expect(() => store.take(['k1', 'k2', 'k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
+      expect(store.size).toBe(2);
+      expect(store.take(['k1', 'k2'], 'sae-b', MASTER_SAE)).toHaveLength(2);
+    });
+
+    it('returns the keys in the order asked, each with its own bytes', () => {
+      const store = new ActiveKeyStore();
+      const keys = ['k1', 'k2', 'k3', 'k4', 'k5'].map((id) => activeKey(id, ['sae-b']));
+      store.add(keys);
+      const order = ['k4', 'k1', 'k5', 'k3', 'k2'];
+      const delivered = store.take(order, 'sae-b', MASTER_SAE);
+      expect(delivered.map((k) => k.keyId)).toEqual(order);
+      for (const { keyId, key } of delivered) {
+        expect(key.equals(keys.find((k) => k.keyId === keyId)!.key)).toBe(true);
+      }
+    });
+
+    it('serves an empty request with nothing', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b'])]);
+      expect(store.take([], 'sae-b', MASTER_SAE)).toEqual([]);
+      expect(store.size).toBe(1);
+    });
+  });
+
+  describe('add', () => {
+    it('throws on a key ID that is already active, keeping the first key', () => {
+      const store = new ActiveKeyStore();
+      const first = activeKey('k1', ['sae-b']);
+      store.add([first]);
+      expect(() => store.add([activeKey('k1', ['sae-b'])])).toThrow('k1');
+      expect(store.size).toBe(1);
+      expect(store.take(['k1'], 'sae-b', MASTER_SAE)[0]!.key.equals(first.key)).toBe(true);
+    });
+
+    it('throws on a key ID that was already delivered, so it cannot be served again', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b'])]);
+      store.take(['k1'], 'sae-b', MASTER_SAE);
+      expect(() => store.add([activeKey('k1', ['sae-b'])])).toThrow('k1');
+      expect(store.size).toBe(0);
+      expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
+    });
+
+    it('throws on a key ID repeated within one batch', () => {
+      const store = new ActiveKeyStore();
+      expect(() => store.add([activeKey('k1', ['sae-b']), activeKey('k1', ['sae-c'])])).toThrow(
+        'k1',
+      );
+    });
+
+    it('stores nothing for a key with no slave SAE on this KME', () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', [])]);
+      expect(store.size).toBe(0);
+      expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
+    });
+  });
+
+  describe('whenPresent', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('resolves as soon as keys added later are all present, before the timeout', async () => {
+      const store = new ActiveKeyStore();
+      const waiting = store.whenPresent(['k1', 'k2'], 1000);
+      const state = track(waiting);
+      await flushPromises();
+      expect(state.settled).toBe(false);
+      expect(jest.getTimerCount()).toBe(1);
+
+      store.add([activeKey('k1', ['sae-b'])]);
+      await flushPromises();
+      expect(state.settled).toBe(false); // k2 is still missing
+
+      store.add([activeKey('k2', ['sae-b'])]);
+      await flushPromises();
+      expect(state.settled).toBe(true);
+      expect(jest.getTimerCount()).toBe(0); // the timeout was cleared, no time passed
+      await waiting;
+      expect(store.take(['k1', 'k2'], 'sae-b', MASTER_SAE)).toHaveLength(2);
+    });
+
+    it('resolves after the timeout when the keys never arrive', async () => {
+      const store = new ActiveKeyStore();
+      const state = track(store.whenPresent(['k1'], 500));
+      await jest.advanceTimersByTimeAsync(499);
+      expect(state.settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(state.settled).toBe(true);
+      expect(jest.getTimerCount()).toBe(0);
+
+      // A late arrival after the timeout finds no stale waiter and is stored normally.
+      store.add([activeKey('k1', ['sae-b'])]);
+      expect(store.size).toBe(1);
+    });
+
+    it('resolves after the timeout when only some keys arrive', async () => {
+      const store = new ActiveKeyStore();
+      const state = track(store.whenPresent(['k1', 'k2'], 300));
+      store.add([activeKey('k1', ['sae-b'])]);
+      await jest.advanceTimersByTimeAsync(299);
+      expect(state.settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(state.settled).toBe(true);
+    });
+
+    it('returns at once when the keys are already present', async () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b'])]);
+      const state = track(store.whenPresent(['k1'], 1000));
+      expect(jest.getTimerCount()).toBe(0);
+      await flushPromises();
+      expect(state.settled).toBe(true);
+    });
+
+    it('returns at once for an ID that was already delivered', async () => {
+      const store = new ActiveKeyStore();
+      store.add([activeKey('k1', ['sae-b'])]);
+      store.take(['k1'], 'sae-b', MASTER_SAE);
+      const state = track(store.whenPresent(['k1', 'never-added'], 1000));
+      expect(jest.getTimerCount()).toBe(0);
+      await flushPromises();
+      expect(state.settled).toBe(true);
+    });
+
+    it('returns at once when the timeout is not positive', async () => {
+      const store = new ActiveKeyStore();
+      const state = track(store.whenPresent(['k1'], 0));
+      expect(jest.getTimerCount()).toBe(0);
+      await flushPromises();
+      expect(state.settled).toBe(true);
+    });
+
+    it('wakes every waiter of a key, independently of each other timeout', async () => {
+      const store = new ActiveKeyStore();
+      const short = track(store.whenPresent(['k1'], 100));
+      const long = track(store.whenPresent(['k1'], 1000));
+      const other = track(store.whenPresent(['k2'], 1000));
+
+      await jest.advanceTimersByTimeAsync(100);
+      expect(short.settled).toBe(true);
+      expect(long.settled).toBe(false);
+
+      store.add([activeKey('k1', ['sae-b'])]);
+      await flushPromises();
+      expect(long.settled).toBe(true);
+      expect(other.settled).toBe(false);
+      expect(jest.getTimerCount()).toBe(1); // only the k2 waiter's timeout is left
+
+      store.add([activeKey('k2', ['sae-b'])]);
+      await flushPromises();
+      expect(other.settled).toBe(true);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+});

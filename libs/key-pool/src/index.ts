@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './material';
+export { AllocatingPool, type Allocation } from './allocating-pool';
+export { ReplicaPool } from './replica-pool';
+export { ActiveKeyStore, type ActiveKey, type DeliveredKey } from './active-key-store';
+export { localActiveKeys } from './local-activations';

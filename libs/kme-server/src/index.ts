@@ -1,0 +1,2 @@
+export { bootstrapKme, runKme, type KmeModuleFactory } from './bootstrap-kme';
+export { readTlsMaterial, type TlsMaterial } from './tls';

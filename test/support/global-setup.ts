@@ -1,0 +1,56 @@
+import { canConnect } from '../../scripts/lib/net-util';
+import { PrivateRabbitMq } from '../../scripts/lib/private-rabbitmq';
+
+/** Shared with global-teardown.ts: jest runs both in the same process and realm. */
+export interface E2eGlobals {
+  e2eRabbitMq?: PrivateRabbitMq;
+}
+
+/**
+ * Provides the e2e tests with a real RabbitMQ as E2E_AMQP_URL: the one AMQP_URL names, or else a
+ * private node started here. Without either it fails the run: the e2e tests never skip.
+ */
+export default async function globalSetup(): Promise<void> {
+  const given = process.env.AMQP_URL;
+  if (given) {
+    const { hostname, port } = parseAmqpUrl(given);
+    if (!(await canConnect(hostname, port, 5_000))) {
+      throw new Error(
+        `AMQP_URL=${redact(given)} is set but nothing answers on ${hostname}:${port} ` +
+          'within 5 s. Start that broker, or unset AMQP_URL to let the tests start a private one.',
+      );
+    }
+    process.env.E2E_AMQP_URL = given;
+    return;
+  }
+  if (!PrivateRabbitMq.isInstalled()) {
+    throw new Error(`The e2e tests need a real RabbitMQ. ${PrivateRabbitMq.installHint}`);
+  }
+  // Nodes of runs killed before their teardown would otherwise pile up.
+  await PrivateRabbitMq.reapOrphans();
+  // Unique per run, so parallel runs in one checkout do not share a node.
+  const broker = PrivateRabbitMq.forTest('e2e');
+  await broker.start();
+  (globalThis as E2eGlobals).e2eRabbitMq = broker;
+  process.env.E2E_AMQP_URL = broker.url;
+  process.stderr.write(`\ne2e: private RabbitMQ ${broker.url} ready in ${broker.lastStartMs} ms\n`);
+}
+
+function parseAmqpUrl(url: string): { hostname: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`AMQP_URL is not a URL: ${redact(url)}`);
+  }
+  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
+    throw new Error(`AMQP_URL must be an amqp:// or amqps:// URL: ${redact(url)}`);
+  }
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'amqps:' ? 5671 : 5672;
+  // URL keeps IPv6 brackets, which net.connect does not take.
+  return { hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
