@@ -1,3 +1,4 @@
+import { amqpEndpoint, redactUrl } from '../../scripts/lib/amqp-url';
 import { canConnect } from '../../scripts/lib/net-util';
 import { PrivateRabbitMq } from '../../scripts/lib/private-rabbitmq';
 
@@ -13,11 +14,11 @@ export interface E2eGlobals {
 export default async function globalSetup(): Promise<void> {
   const given = process.env.AMQP_URL;
   if (given) {
-    const { hostname, port } = parseAmqpUrl(given);
-    if (!(await canConnect(hostname, port, 5_000))) {
+    const { host, port } = amqpEndpoint(given);
+    if (!(await canConnect(host, port, 5_000))) {
       throw new Error(
-        `AMQP_URL=${redact(given)} is set but nothing answers on ${hostname}:${port} ` +
-          'within 5 s. Start that broker, or unset AMQP_URL to let the tests start a private one.',
+        `AMQP_URL=${redactUrl(given)} is set but nothing answers on ${host}:${port} within 5 s. ` +
+          'Start that broker, or unset AMQP_URL to let the tests start a private one.',
       );
     }
     process.env.E2E_AMQP_URL = given;
@@ -34,23 +35,4 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as E2eGlobals).e2eRabbitMq = broker;
   process.env.E2E_AMQP_URL = broker.url;
   process.stderr.write(`\ne2e: private RabbitMQ ${broker.url} ready in ${broker.lastStartMs} ms\n`);
-}
-
-function parseAmqpUrl(url: string): { hostname: string; port: number } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`AMQP_URL is not a URL: ${redact(url)}`);
-  }
-  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
-    throw new Error(`AMQP_URL must be an amqp:// or amqps:// URL: ${redact(url)}`);
-  }
-  const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'amqps:' ? 5671 : 5672;
-  // URL keeps IPv6 brackets, which net.connect does not take.
-  return { hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

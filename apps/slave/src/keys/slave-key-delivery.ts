@@ -86,7 +86,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
 
   /** The allocated blocks may still be on the queue: wait for them, within the peer timeout. */
   private async materialArrived(ranges: readonly MaterialRange[]): Promise<void> {
-    if (this.pool.hasArrived(ranges)) return;
+    if (ranges.every((range) => this.pool.holds(range))) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -95,7 +95,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
       };
       const timer = setTimeout(done, this.settings.peerTimeoutMs);
       const stop = this.pool.onArrival(() => {
-        if (this.pool.hasArrived(ranges)) done();
+        if (ranges.every((range) => this.pool.holds(range))) done();
       });
     });
   }

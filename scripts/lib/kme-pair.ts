@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { forEachLine, makePrefix, prefixLines, type Color } from './line-prefixer';
+import { waitFor200 } from './https-probe';
+import { hasExited, sendSignal, stopChild } from './processes';
+
+export interface KmeSpec {
+  /** Output prefix and name in messages, e.g. `kme-1`. */
+  label: string;
+  /** The built main.js to run with this node. */
+  entry: string;
+  port: number;
+  color?: Color;
+}
+
+export interface KmePairOptions {
+  kmes: readonly KmeSpec[];
+  amqpUrl: string;
+  cwd: string;
+  /** The environment both KMEs start from (PORT and AMQP_URL are set on top). */
+  env?: NodeJS.ProcessEnv;
+  readyPath?: string;
+  readyTimeoutMs?: number;
+  /** How long a KME has between SIGTERM and SIGKILL. */
+  stopGraceMs?: number;
+  useColor?: boolean;
+  write?: (text: string) => void;
+}
+
+export interface KmeExit {
+  label: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface Running {
+  spec: KmeSpec;
+  child: ChildProcess;
+  exit: Promise<KmeExit>;
+}
+
+/** The KME processes of `npm start`: spawned, prefixed, probed for readiness and stopped. */
+export class KmePair {
+  private readonly running: Running[] = [];
+  private stopping = false;
+  private readonly write: (text: string) => void;
+  private readonly killOnExit = () => {
+    for (const { child } of this.running) sendSignal(child, 'SIGKILL', true);
+  };
+
+  /** Settles with the first KME that exits while not being stopped. */
+  readonly unexpectedExit: Promise<KmeExit>;
+  private reportUnexpected!: (exit: KmeExit) => void;
+
+  constructor(private readonly options: KmePairOptions) {
+    this.write = options.write ?? ((text) => process.stdout.write(text));
+    this.unexpectedExit = new Promise((resolve) => (this.reportUnexpected = resolve));
+  }
+
+  get pids(): number[] {
+    return this.running.flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  start(): void {
+    process.on('exit', this.killOnExit);
+    for (const spec of this.options.kmes) this.running.push(this.spawnKme(spec));
+  }
+
+  /** Resolves when every KME answers 200 on readyPath; rejects if one exits or times out. */
+  async waitReady(): Promise<void> {
+    const path = this.options.readyPath ?? '/api/docs-json';
+    const timeoutMs = this.options.readyTimeoutMs ?? 120_000;
+    const died = this.unexpectedExit.then(
+      ({ label, code, signal }) =>
+        `${label} exited (code ${code}, signal ${signal}) before it was ready`,
+    );
+    await Promise.all(
+      this.running.map(({ spec }) =>
+        waitFor200(`https://localhost:${spec.port}${path}`, timeoutMs, died),
+      ),
+    );
+  }
+
+  /** SIGTERM to every KME, SIGKILL to those still there after the grace period. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const graceMs = this.options.stopGraceMs ?? 5_000;
+    await Promise.all(this.running.map(({ child }) => stopChild(child, graceMs, true)));
+    process.removeListener('exit', this.killOnExit);
+  }
+
+  /** For a second Ctrl-C: no more waiting. */
+  kill(): void {
+    this.stopping = true;
+    for (const { child } of this.running) {
+      if (!hasExited(child)) sendSignal(child, 'SIGKILL', true);
+    }
+  }
+
+  private spawnKme(spec: KmeSpec): Running {
+    const useColor = this.options.useColor ?? false;
+    const prefix = makePrefix(spec.label, spec.color, useColor);
+    const child = spawn(process.execPath, [spec.entry], {
+      cwd: this.options.cwd,
+      env: {
+        ...(this.options.env ?? process.env),
+        PORT: String(spec.port),
+        AMQP_URL: this.options.amqpUrl,
+      },
+      // Own process group: Ctrl-C reaches only the launcher, which stops the KMEs in order.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) forEachLine(stream, (line) => this.write(prefixLines(prefix, [line])));
+    }
+    const exit = new Promise<KmeExit>((resolve) => {
+      child.once('error', (error) => {
+        this.write(prefixLines(prefix, [`could not start: ${error.message}`]));
+        resolve({ label: spec.label, code: null, signal: null });
+      });
+      // 'close', not 'exit': its last output lines are through by then.
+      child.once('close', (code, signal) => resolve({ label: spec.label, code, signal }));
+    });
+    void exit.then((result) => {
+      if (this.stopping) return;
+      this.write(
+        prefixLines(prefix, [`exited unexpectedly (code ${result.code}, signal ${result.signal})`]),
+      );
+      this.reportUnexpected(result);
+    });
+    return { spec, child, exit };
+  }
+}
+
+export interface ReadyInfo {
+  masterPort: number;
+  slavePort: number;
+  brokerUrl: string;
+}
+
+/** What `npm start` prints once both KMEs answer. Paths are relative to the repository root. */
+export function readyMessage({ masterPort, slavePort, brokerUrl }: ReadyInfo): string {
+  const master = `https://localhost:${masterPort}`;
+  const slave = `https://localhost:${slavePort}`;
+  return [
+    '',
+    `KME pair ready (broker ${brokerUrl}). Swagger UI:`,
+    `  kme-1, master KME: ${master}/api/docs`,
+    `  kme-2, slave KME:  ${slave}/api/docs`,
+    '',
+    'Get a key for sae-1 (an SAE of kme-1) to share with sae-2:',
+    `  curl --cacert certs/ca.crt --cert certs/sae-1.crt --key certs/sae-1.key ${master}/api/v1/keys/sae-2/enc_keys`,
+    'then fetch the same key as sae-2 at kme-2:',
+    `  curl --cacert certs/ca.crt --cert certs/sae-2.crt --key certs/sae-2.key "${slave}/api/v1/keys/sae-1/dec_keys?key_ID=<key_ID from above>"`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
