@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
 /** ETSI GS QKD 014 Table 13: Error data format, the body of every non-2xx answer. */
+@ApiSchema({ name: 'Error' })
 export class ErrorDto {
   @ApiProperty({ description: 'Error message', example: 'size shall be a multiple of 8' })
   message!: string;

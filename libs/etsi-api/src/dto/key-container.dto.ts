@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'Key' })
 export class KeyDto {
   @ApiProperty({ description: 'ID of the key: UUID format', example: 'bc490419-7d60-487f-adc1-4ddcc177c139' })
   key_ID!: string;
@@ -18,6 +19,7 @@ export class KeyDto {
 }
 
 /** ETSI GS QKD 014 Table 11: Key container data format. */
+@ApiSchema({ name: 'KeyContainer' })
 export class KeyContainerDto {
   @ApiProperty({ description: 'Array of keys. The number of keys is specified by the "number" parameter', type: [KeyDto] })
   keys!: KeyDto[];

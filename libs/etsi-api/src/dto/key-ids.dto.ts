@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -9,6 +9,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+@ApiSchema({ name: 'KeyID' })
 export class KeyIdDto {
   @ApiProperty({ description: 'ID of the key: UUID format', example: 'bc490419-7d60-487f-adc1-4ddcc177c139' })
   @IsUUID('all', { message: 'key_ID must be a UUID' })
@@ -21,6 +22,7 @@ export class KeyIdDto {
 }
 
 /** ETSI GS QKD 014 Table 12: Key IDs data format (POST dec_keys). */
+@ApiSchema({ name: 'KeyIDs' })
 export class KeyIdsDto {
   @ApiProperty({ description: 'Array of key IDs', type: [KeyIdDto] })
   @IsArray({ message: 'key_IDs must be an array of {"key_ID": <UUID>} objects' })

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import {
   IsArray,
   IsInt,
@@ -9,6 +9,7 @@ import {
 } from 'class-validator';
 
 /** ETSI GS QKD 014 Table 10: Key request data format (POST enc_keys). All fields optional. */
+@ApiSchema({ name: 'KeyRequest' })
 export class KeyRequestDto {
   @ApiPropertyOptional({ description: 'Number of keys requested, default value is 1', example: 3, minimum: 1 })
   @IsOptional()

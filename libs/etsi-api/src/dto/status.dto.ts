@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
 /** ETSI GS QKD 014 Table 9: Status data format. */
+@ApiSchema({ name: 'Status' })
 export class StatusDto {
   @ApiProperty({ description: 'KME ID of the KME', example: 'AAAABBBBCCCCDDDD' })
   source_KME_ID!: string;

@@ -1,0 +1,31 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { loadKmeSettings } from '@app/config';
+import { buildOpenApiDocument } from '@app/etsi-api';
+import { MasterAppModule } from './master-app.module';
+
+/** A port nothing listens on: building the document must not reach a real broker. */
+const UNREACHABLE_BROKER = 'amqp://guest:guest@127.0.0.1:9';
+
+/**
+ * The OpenAPI document of the master KME (ETSI API and KME-to-KME API; the slave KME serves the
+ * ETSI part), built from the decorators without starting a server.
+ */
+export async function buildMasterOpenApiDocument(): Promise<OpenAPIObject> {
+  const settings = loadKmeSettings('master', { AMQP_URL: UNREACHABLE_BROKER }, () => true);
+  const app = await NestFactory.create(
+    MasterAppModule.forRoot(settings, { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) }),
+    new FastifyAdapter(),
+    { logger: false },
+  );
+  try {
+    return buildOpenApiDocument(app, {
+      title: 'QKD KME simulator',
+      description:
+        'ETSI GS QKD 014 V1.1.1 key delivery API served by both KMEs, and the KME-to-KME API of the master KME.',
+    });
+  } finally {
+    await app.close();
+  }
+}
