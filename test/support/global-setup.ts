@@ -1,6 +1,7 @@
 import { amqpEndpoint, redactUrl } from '../../scripts/lib/amqp-url';
 import { canConnect } from '../../scripts/lib/net-util';
 import { PrivateRabbitMq } from '../../scripts/lib/private-rabbitmq';
+import { prepareE2e } from './prepare-e2e';
 
 /** Shared with global-teardown.ts: jest runs both in the same process and realm. */
 export interface E2eGlobals {
@@ -12,6 +13,7 @@ export interface E2eGlobals {
  * private node started here. Without either it fails the run: the e2e tests never skip.
  */
 export default async function globalSetup(): Promise<void> {
+  prepareE2e();
   const given = process.env.AMQP_URL;
   if (given) {
     const { host, port } = amqpEndpoint(given);

@@ -1,0 +1,262 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { findFreePort } from '../../scripts/lib/net-util';
+import { stopChild, waitForExit } from '../../scripts/lib/processes';
+import { e2eAmqpUrl } from './broker';
+import { E2E_PKI_DIR, REPO_ROOT, entryOf } from './e2e-paths';
+
+export type Role = 'master' | 'slave';
+
+export interface HttpAnswer<T = unknown> {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: T;
+}
+
+/** An HTTPS client presenting one certificate of the e2e PKI (or none, or a foreign one). */
+export class HttpsClient {
+  private readonly agent: Agent;
+
+  constructor(
+    readonly baseUrl: string,
+    identity: { cert: Buffer; key: Buffer } | undefined,
+    ca: Buffer = pem('ca.crt'),
+  ) {
+    this.agent = new Agent({ connect: { ca, ...identity }, connections: 64 });
+  }
+
+  get<T = unknown>(path: string): Promise<HttpAnswer<T>> {
+    return this.send<T>('GET', path);
+  }
+
+  post<T = unknown>(path: string, body?: unknown, rawBody?: string): Promise<HttpAnswer<T>> {
+    return this.send<T>('POST', path, rawBody ?? (body === undefined ? undefined : JSON.stringify(body)));
+  }
+
+  async send<T>(method: string, path: string, body?: string, contentType = 'application/json'): Promise<HttpAnswer<T>> {
+    const response = await request(`${this.baseUrl}${path}`, {
+      method: method as 'GET',
+      dispatcher: this.agent,
+      headers: body === undefined ? {} : { 'content-type': contentType },
+      body,
+    });
+    const text = await response.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Left as text: a test asserting JSON will say what came instead.
+    }
+    return { status: response.statusCode, headers: response.headers, body: parsed as T };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+export const pem = (file: string): Buffer => readFileSync(join(E2E_PKI_DIR, file));
+
+/** A client with `<name>.crt` of the e2e PKI, e.g. sae-1 or kme-2. */
+export const certificateOf = (name: string): { cert: Buffer; key: Buffer } => ({
+  cert: pem(`${name}.crt`),
+  key: pem(`${name}.key`),
+});
+
+/** One KME process, built from dist/, with its output kept for failure messages. */
+export class KmeProcess {
+  private child: ChildProcess | undefined;
+  private log = '';
+
+  constructor(
+    readonly role: Role,
+    readonly port: number,
+    private env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `https://localhost:${this.port}`;
+  }
+
+  get output(): string {
+    return this.log;
+  }
+
+  setEnv(changes: Record<string, string>): void {
+    this.env = { ...this.env, ...changes };
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [entryOf(this.role)], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.log = (this.log + chunk.toString()).slice(-200_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await this.waitUntilServing(child);
+  }
+
+  /** Graceful stop, as an operator's SIGTERM. */
+  async stop(): Promise<void> {
+    if (this.child) await stopChild(this.child, 10_000);
+  }
+
+  /** Sudden death: no shutdown hooks run. */
+  async kill(): Promise<void> {
+    if (!this.child) return;
+    this.child.kill('SIGKILL');
+    await waitForExit(this.child, 10_000);
+  }
+
+  /** Exit code of a process expected to refuse to start. */
+  async exitCode(timeoutMs = 30_000): Promise<number | null> {
+    const child = this.child;
+    if (!child) throw new Error('not started');
+    if (!(await waitForExit(child, timeoutMs))) throw new Error(`${this.role} KME did not exit`);
+    return child.exitCode;
+  }
+
+  /** Starts the process without waiting for it to serve (for configuration failures). */
+  spawnOnly(): void {
+    const child = spawn(process.execPath, [entryOf(this.role)], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => (this.log += chunk.toString());
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  private async waitUntilServing(child: ChildProcess): Promise<void> {
+    const probe = new HttpsClient(this.url, undefined);
+    const deadline = Date.now() + 30_000;
+    try {
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) {
+          throw new Error(`${this.role} KME exited with ${child.exitCode}:\n${this.log}`);
+        }
+        const answered = await probe.get('/api/docs-json').then(
+          (answer) => answer.status === 200,
+          () => false,
+        );
+        if (answered) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${this.role} KME did not serve within 30 s:\n${this.log}`);
+    } finally {
+      await probe.close();
+    }
+  }
+}
+
+export interface PairOptions {
+  /** Environment for both KMEs, on top of the test defaults. */
+  readonly env?: Record<string, string>;
+  readonly masterEnv?: Record<string, string>;
+  readonly slaveEnv?: Record<string, string>;
+  /** A broker other than the e2e one, e.g. a private broker a fault test controls. */
+  readonly amqpUrl?: string;
+}
+
+/** Environment of a KME of the e2e pair; a fresh queue per pair keeps test files apart. */
+function kmeEnv(role: Role, ports: Record<Role, number>, queue: string, amqpUrl: string): Record<string, string> {
+  const self = role === 'master' ? 'kme-1' : 'kme-2';
+  const peerPort = role === 'master' ? ports.slave : ports.master;
+  return {
+    PORT: String(ports[role]),
+    LINKED_TO_KME: `https://localhost:${peerPort}`,
+    CA_FILE: join(E2E_PKI_DIR, 'ca.crt'),
+    KME_CERT: join(E2E_PKI_DIR, `${self}.crt`),
+    KME_KEY: join(E2E_PKI_DIR, `${self}.key`),
+    AMQP_URL: amqpUrl,
+    MQ_SHARED_QUEUE: queue,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/**
+ * Both KMEs as real processes on a real broker, with the e2e PKI: the pair a user runs.
+ * Ready when both serve HTTPS and each can deliver keys.
+ */
+export class KmeTestPair {
+  private readonly clients: HttpsClient[] = [];
+
+  private constructor(
+    readonly master: KmeProcess,
+    readonly slave: KmeProcess,
+    readonly queue: string,
+  ) {}
+
+  static async start(options: PairOptions = {}): Promise<KmeTestPair> {
+    const ports = { master: await findFreePort(), slave: await findFreePort() };
+    const queue = `e2e-${randomUUID()}`;
+    const amqpUrl = options.amqpUrl ?? e2eAmqpUrl();
+    const envOf = (role: Role, own?: Record<string, string>) => ({
+      ...kmeEnv(role, ports, queue, amqpUrl),
+      ...options.env,
+      ...own,
+    });
+    const pair = new KmeTestPair(
+      new KmeProcess('master', ports.master, envOf('master', options.masterEnv)),
+      new KmeProcess('slave', ports.slave, envOf('slave', options.slaveEnv)),
+      queue,
+    );
+    try {
+      await Promise.all([pair.master.start(), pair.slave.start()]);
+    } catch (error) {
+      await pair.stop();
+      throw error;
+    }
+    return pair;
+  }
+
+  /** A client of `kme` presenting `name`'s certificate (an SAE, or a KME for internal tests). */
+  client(role: Role, name: string | undefined): HttpsClient {
+    const kme = role === 'master' ? this.master : this.slave;
+    const client = new HttpsClient(kme.url, name === undefined ? undefined : certificateOf(name));
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A client with a certificate for `cn` signed by a CA the KMEs do not trust. */
+  foreignClient(role: Role): HttpsClient {
+    const kme = role === 'master' ? this.master : this.slave;
+    const client = new HttpsClient(kme.url, { cert: pem('foreign-sae-1.crt'), key: pem('foreign-sae-1.key') });
+    this.clients.push(client);
+    return client;
+  }
+
+  /**
+   * Waits until both KMEs report at least `keys` stored keys of the default size to the given
+   * SAEs: the link is synchronised and material has reached both pools.
+   */
+  async waitForKeys(keys = 1, masterSae = 'sae-1', slaveSae = 'sae-2', timeoutMs = 30_000): Promise<void> {
+    const atMaster = this.client('master', masterSae);
+    const atSlave = this.client('slave', slaveSae);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [m, s] = await Promise.all([
+        atMaster.get<{ stored_key_count: number }>(`/api/v1/keys/${slaveSae}/status`),
+        atSlave.get<{ stored_key_count: number }>(`/api/v1/keys/${masterSae}/status`),
+      ]);
+      if (m.body.stored_key_count >= keys && s.body.stored_key_count >= keys) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the pair did not hold ${keys} keys within ${timeoutMs} ms\n--- master KME\n${this.master.output}\n--- slave KME\n${this.slave.output}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
+    await Promise.all([this.master.stop(), this.slave.stop()]);
+  }
+}
