@@ -41,13 +41,13 @@ export class KmeEnvironment {
   LINKED_KME_ID!: string;
 
   @IsString()
-  @Matches(/^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$/, {
+  @Matches(/^[A-Za-z0-9._:-]+(\s*,\s*[A-Za-z0-9._:-]+)*$/, {
     message: 'ATTACHED_SAE_ID must be one or more comma-separated SAE IDs',
   })
   ATTACHED_SAE_ID!: string;
 
   @IsString()
-  @Matches(/^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$/, {
+  @Matches(/^[A-Za-z0-9._:-]+(\s*,\s*[A-Za-z0-9._:-]+)*$/, {
     message: 'LINKED_SAE_ID must be one or more comma-separated SAE IDs',
   })
   LINKED_SAE_ID!: string;

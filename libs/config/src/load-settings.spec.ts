@@ -239,6 +239,11 @@ describe('loadKmeSettings', () => {
       },
     );
 
+    it('skips the range checks for a size that did not parse, even when it is out of range', () => {
+      const error = configurationError({ MIN_KEY_SIZE: '2049' });
+      expect(error.problems).toEqual(['MIN_KEY_SIZE must be a positive multiple of 8']);
+    });
+
     it.each(['MAX_KEY_SIZE', 'DEFAULT_KEY_SIZE'])('rejects %s=100, naming it', (name) => {
       const error = configurationError({ [name]: '100' });
       expect(error.message).toContain(`${name} must be a positive multiple of 8`);

@@ -47,7 +47,7 @@ export function loadKmeSettings(
   merged.MQ_SHARED_QUEUE ??= defaultSharedQueue(role, merged.KME_ID!, merged.LINKED_KME_ID!);
 
   const parsed = plainToInstance(KmeEnvironment, merged);
-  const problems = validateSync(parsed).flatMap(describe);
+  const problems = [...new Set(validateSync(parsed).flatMap(describe))];
   problems.push(...crossCheck(parsed, problems, fileExists));
   if (problems.length > 0) throw new ConfigurationError(problems);
 

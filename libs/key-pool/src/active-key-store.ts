@@ -37,12 +37,17 @@ export class ActiveKeyStore {
     return this.keys.size;
   }
 
+  /** Adds all keys or, when an ID is already known here, none. */
   add(keys: readonly ActiveKey[]): void {
-    for (const { keyId, key, masterSaeId, slaveSaeIds } of keys) {
-      if (slaveSaeIds.length === 0) continue;
-      if (this.keys.has(keyId) || this.gone.has(keyId)) {
+    const ids = new Set<string>();
+    for (const { keyId } of keys) {
+      if (this.keys.has(keyId) || this.gone.has(keyId) || ids.has(keyId)) {
         throw new Error(`key ID ${keyId} activated twice`);
       }
+      ids.add(keyId);
+    }
+    for (const { keyId, key, masterSaeId, slaveSaeIds } of keys) {
+      if (slaveSaeIds.length === 0) continue;
       this.keys.set(keyId, {
         key,
         masterSaeId,
@@ -87,7 +92,7 @@ export class ActiveKeyStore {
     }
 
     return keyIds.map((keyId, index) => {
-      const stored = found[index]!;
+      const stored = found[index];
       stored.waitingSaeIds.delete(callerSaeId);
       if (stored.waitingSaeIds.size === 0) this.forget(keyId);
       return { keyId, key: stored.key };

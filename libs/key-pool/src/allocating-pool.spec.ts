@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AllocatingPool, type Allocation } from './allocating-pool';
 import { InsufficientKeyMaterialError } from './errors';
+import type { MaterialBlock, MaterialRange } from './material';
 
 /** Small deterministic PRNG so a failing property run can be replayed from its seed. */
 function prng(seed: number): (maxExclusive: number) => number {
@@ -14,96 +15,161 @@ function prng(seed: number): (maxExclusive: number) => number {
   };
 }
 
+/** The bytes of `ranges` read from a reference copy of the whole stream. */
+function readStream(stream: Buffer, ranges: readonly MaterialRange[]): Buffer {
+  return Buffer.concat(ranges.map(({ start, end }) => stream.subarray(start, end)));
+}
+
+function errorOf(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the action to throw');
+}
+
 describe('AllocatingPool', () => {
-  it('starts empty at stream offset 0', () => {
+  it('starts empty', () => {
     const pool = new AllocatingPool('epoch-a');
     expect(pool.epoch).toBe('epoch-a');
     expect(pool.availableBytes).toBe(0);
-    expect(pool.streamEnd).toBe(0);
     expect(() => pool.allocate(1)).toThrow(InsufficientKeyMaterialError);
   });
 
-  it('places appended blocks back to back in the stream', () => {
+  it('places blocks back to back in the stream', () => {
     const pool = new AllocatingPool('epoch-a');
     const a = randomBytes(10);
     const b = randomBytes(7);
-    const first = pool.append(a);
-    const second = pool.append(b);
-    expect(first).toEqual({ epoch: 'epoch-a', start: 0, bytes: a });
-    expect(second).toEqual({ epoch: 'epoch-a', start: 10, bytes: b });
-    expect(pool.streamEnd).toBe(17);
+    expect(pool.append(a)).toEqual({ epoch: 'epoch-a', start: 0, bytes: a });
+    expect(pool.append(b)).toEqual({ epoch: 'epoch-a', start: 10, bytes: b });
     expect(pool.availableBytes).toBe(17);
   });
 
-  it('hands out consecutive, non-overlapping ranges whose bytes match the stream (property)', () => {
+  it('makes a reserved block allocatable only once it is committed', () => {
+    const pool = new AllocatingPool('e');
+    const block = pool.reserve(randomBytes(8));
+    expect(block.start).toBe(0);
+    expect(pool.availableBytes).toBe(0);
+    expect(() => pool.allocate(1)).toThrow(InsufficientKeyMaterialError);
+    expect(pool.reserve(randomBytes(4)).start).toBe(8); // positions are taken at reservation
+
+    expect(pool.commit(block)).toBe(true);
+    expect(pool.availableBytes).toBe(8);
+    const allocation = pool.allocate(8);
+    expect(allocation.ranges).toEqual([{ epoch: 'e', start: 0, end: 8 }]);
+    expect(allocation.bytes.equals(block.bytes)).toBe(true);
+  });
+
+  it('hands out stream-ordered, non-overlapping ranges holding the stream bytes (property)', () => {
     for (let seed = 1; seed <= 25; seed++) {
       const random = prng(seed);
-      const pool = new AllocatingPool(`epoch-${seed}`);
-      const stream: Buffer[] = [];
+      const epoch = `epoch-${seed}`;
+      const pool = new AllocatingPool(epoch);
+      const reserved: Buffer[] = [];
+      const committed: MaterialRange[] = [];
       const allocations: Allocation[] = [];
-      let appended = 0;
-      let allocated = 0;
+      let committedBytes = 0;
+      let allocatedBytes = 0;
 
       for (let step = 0; step < 200; step++) {
         if (random(3) === 0 || pool.availableBytes === 0) {
-          const block = randomBytes(1 + random(300));
-          pool.append(block);
-          stream.push(block);
-          appended += block.length;
+          const block = pool.reserve(randomBytes(1 + random(300)));
+          reserved.push(block.bytes);
+          if (random(5) !== 0) {
+            // Most blocks ship; the others failed to ship and leave a hole in the stream.
+            expect(pool.commit(block)).toBe(true);
+            committed.push({ epoch, start: block.start, end: block.start + block.bytes.length });
+            committedBytes += block.bytes.length;
+          }
         } else {
           const length = 1 + random(Math.min(pool.availableBytes, 400));
           const allocation = pool.allocate(length);
+          expect(allocation.bytes.length).toBe(length);
           allocations.push(allocation);
-          allocated += length;
+          allocatedBytes += length;
         }
-        expect(pool.availableBytes).toBe(appended - allocated);
-        expect(pool.streamEnd).toBe(appended);
+        expect(pool.availableBytes).toBe(committedBytes - allocatedBytes);
       }
 
-      const reference = Buffer.concat(stream);
-      let expectedStart = 0;
-      for (const { range, bytes } of allocations) {
-        expect(range.epoch).toBe(`epoch-${seed}`);
-        expect(range.start).toBe(expectedStart);
-        expect(range.end).toBeGreaterThan(range.start);
-        expect(bytes.length).toBe(range.end - range.start);
-        expect(bytes.equals(reference.subarray(range.start, range.end))).toBe(true);
-        expectedStart = range.end;
+      const stream = Buffer.concat(reserved);
+      // Committed blocks are disjoint, so a range lies in them when its overlaps add up to it.
+      const inCommitted = ({ start, end }: MaterialRange) =>
+        committed.reduce(
+          (sum, block) =>
+            sum + Math.max(0, Math.min(end, block.end) - Math.max(start, block.start)),
+          0,
+        ) ===
+        end - start;
+      let previousEnd = 0;
+      let rangeBytes = 0;
+      for (const { ranges, bytes } of allocations) {
+        expect(ranges.length).toBeGreaterThan(0);
+        expect(readStream(stream, ranges).equals(bytes)).toBe(true);
+        for (const [index, piece] of ranges.entries()) {
+          expect(piece.epoch).toBe(epoch);
+          expect(piece.end).toBeGreaterThan(piece.start);
+          // Only moves forward, never touching an earlier allocation; adjacent pieces are merged.
+          if (index === 0) expect(piece.start).toBeGreaterThanOrEqual(previousEnd);
+          else expect(piece.start).toBeGreaterThan(previousEnd);
+          expect(inCommitted(piece)).toBe(true);
+          previousEnd = piece.end;
+          rangeBytes += piece.end - piece.start;
+        }
       }
-      expect(expectedStart).toBe(allocated);
+      expect(rangeBytes).toBe(allocatedBytes);
     }
   });
 
-  it('allocates across several blocks, including exact block boundaries', () => {
+  it('allocates across adjacent blocks as one range, including exact block boundaries', () => {
     const pool = new AllocatingPool('e');
     const blocks = [randomBytes(4), randomBytes(4), randomBytes(4), randomBytes(4)];
     for (const block of blocks) pool.append(block);
-    const reference = Buffer.concat(blocks);
+    const stream = Buffer.concat(blocks);
 
-    const spanning = pool.allocate(10); // all of block 0 and 1, half of block 2
-    expect(spanning.range).toEqual({ epoch: 'e', start: 0, end: 10 });
-    expect(spanning.bytes.equals(reference.subarray(0, 10))).toBe(true);
+    const spanning = pool.allocate(10); // all of blocks 0 and 1, half of block 2
+    expect(spanning.ranges).toEqual([{ epoch: 'e', start: 0, end: 10 }]);
+    expect(spanning.bytes.equals(stream.subarray(0, 10))).toBe(true);
     expect(pool.availableBytes).toBe(6);
 
     const toBoundary = pool.allocate(2); // the rest of block 2
-    expect(toBoundary.range).toEqual({ epoch: 'e', start: 10, end: 12 });
-    expect(toBoundary.bytes.equals(reference.subarray(10, 12))).toBe(true);
+    expect(toBoundary.ranges).toEqual([{ epoch: 'e', start: 10, end: 12 }]);
+    expect(toBoundary.bytes.equals(stream.subarray(10, 12))).toBe(true);
 
     const lastBlock = pool.allocate(4);
-    expect(lastBlock.range).toEqual({ epoch: 'e', start: 12, end: 16 });
-    expect(lastBlock.bytes.equals(blocks[3]!)).toBe(true);
+    expect(lastBlock.ranges).toEqual([{ epoch: 'e', start: 12, end: 16 }]);
+    expect(lastBlock.bytes).toEqual(blocks[3]);
     expect(pool.availableBytes).toBe(0);
     expect(() => pool.allocate(1)).toThrow(InsufficientKeyMaterialError);
   });
 
-  it('serves a single allocation from many small blocks', () => {
+  it('serves one allocation from many small blocks', () => {
     const pool = new AllocatingPool('e');
     const blocks = Array.from({ length: 50 }, () => randomBytes(3));
     for (const block of blocks) pool.append(block);
     const all = pool.allocate(150);
-    expect(all.range).toEqual({ epoch: 'e', start: 0, end: 150 });
+    expect(all.ranges).toEqual([{ epoch: 'e', start: 0, end: 150 }]);
     expect(all.bytes.equals(Buffer.concat(blocks))).toBe(true);
     expect(pool.availableBytes).toBe(0);
+  });
+
+  it('skips a block that was never committed, splitting the allocation in two ranges', () => {
+    const pool = new AllocatingPool('e');
+    const first = pool.reserve(randomBytes(6));
+    pool.reserve(randomBytes(5)); // lost: never committed
+    const third = pool.reserve(randomBytes(6));
+    pool.commit(first);
+    pool.commit(third);
+
+    const allocation = pool.allocate(8);
+    expect(allocation.ranges).toEqual([
+      { epoch: 'e', start: 0, end: 6 },
+      { epoch: 'e', start: 11, end: 13 },
+    ]);
+    expect(allocation.bytes.equals(Buffer.concat([first.bytes, third.bytes.subarray(0, 2)]))).toBe(
+      true,
+    );
+    expect(pool.availableBytes).toBe(4);
   });
 
   it('refuses an allocation larger than what is available and changes nothing', () => {
@@ -112,22 +178,16 @@ describe('AllocatingPool', () => {
     pool.append(block);
     pool.allocate(4);
 
-    let error: unknown;
-    try {
-      pool.allocate(7);
-    } catch (caught) {
-      error = caught;
-    }
+    const error = errorOf(() => pool.allocate(7));
     expect(error).toBeInstanceOf(InsufficientKeyMaterialError);
     const insufficient = error as InsufficientKeyMaterialError;
     expect(insufficient.requestedBytes).toBe(7);
     expect(insufficient.availableBytes).toBe(6);
-    expect(insufficient.message).toContain('56 bits requested');
-    expect(insufficient.message).toContain('48 bits available');
+    expect(insufficient.message).toContain('56 bits requested, 48 bits available');
 
     expect(pool.availableBytes).toBe(6);
     const rest = pool.allocate(6);
-    expect(rest.range).toEqual({ epoch: 'e', start: 4, end: 10 });
+    expect(rest.ranges).toEqual([{ epoch: 'e', start: 4, end: 10 }]);
     expect(rest.bytes.equals(block.subarray(4))).toBe(true);
   });
 
@@ -145,20 +205,18 @@ describe('AllocatingPool', () => {
 
   it('continues the stream after discardUnallocated without reusing offsets', () => {
     const pool = new AllocatingPool('e');
-    const old = randomBytes(10);
-    pool.append(old);
+    pool.append(randomBytes(10));
     const before = pool.allocate(3);
-    expect(before.range).toEqual({ epoch: 'e', start: 0, end: 3 });
+    expect(before.ranges).toEqual([{ epoch: 'e', start: 0, end: 3 }]);
 
-    pool.discardUnallocated();
+    expect(pool.discardUnallocated()).toBe(10);
     expect(pool.availableBytes).toBe(0);
-    expect(pool.streamEnd).toBe(10);
     expect(() => pool.allocate(1)).toThrow(InsufficientKeyMaterialError);
 
     const fresh = randomBytes(5);
     expect(pool.append(fresh).start).toBe(10);
     const after = pool.allocate(5);
-    expect(after.range).toEqual({ epoch: 'e', start: 10, end: 15 });
+    expect(after.ranges).toEqual([{ epoch: 'e', start: 10, end: 15 }]);
     expect(after.bytes.equals(fresh)).toBe(true);
     expect(pool.availableBytes).toBe(0);
   });
@@ -167,13 +225,55 @@ describe('AllocatingPool', () => {
     const pool = new AllocatingPool('e');
     pool.append(randomBytes(6));
     pool.append(randomBytes(6));
-    pool.allocate(8); // head is now the middle of block 1
-    pool.discardUnallocated();
+    pool.allocate(8); // the head is now the middle of block 1
+    expect(pool.discardUnallocated()).toBe(12);
     const fresh = randomBytes(4);
     pool.append(fresh);
     const next = pool.allocate(4);
-    expect(next.range.start).toBe(12);
+    expect(next.ranges).toEqual([{ epoch: 'e', start: 12, end: 16 }]);
     expect(next.bytes.equals(fresh)).toBe(true);
+  });
+
+  it('voids blocks reserved before discardUnallocated and accepts those reserved after', () => {
+    const pool = new AllocatingPool('e');
+    const inFlight = pool.reserve(randomBytes(8));
+    expect(pool.discardUnallocated()).toBe(8);
+    const after = pool.reserve(randomBytes(4));
+    expect(after.start).toBe(8);
+
+    expect(pool.commit(inFlight)).toBe(false);
+    expect(pool.availableBytes).toBe(0);
+    expect(pool.commit(after)).toBe(true);
+    expect(pool.availableBytes).toBe(4);
+    expect(pool.allocate(4).ranges).toEqual([{ epoch: 'e', start: 8, end: 12 }]);
+  });
+
+  it('refuses a block of another epoch', () => {
+    const pool = new AllocatingPool('e');
+    const foreign: MaterialBlock = { epoch: 'other', start: 0, bytes: randomBytes(8) };
+    expect(pool.commit(foreign)).toBe(false);
+    expect(pool.availableBytes).toBe(0);
+  });
+
+  it('refuses blocks committed out of reservation order', () => {
+    const pool = new AllocatingPool('e');
+    const first = pool.reserve(randomBytes(4));
+    const second = pool.reserve(randomBytes(4));
+    pool.commit(second);
+    expect(() => pool.commit(first)).toThrow('out of order');
+    expect(pool.availableBytes).toBe(4);
+  });
+
+  it('never hands out a block twice, even when it is committed again after use', () => {
+    const pool = new AllocatingPool('e');
+    const block = pool.append(randomBytes(8));
+    expect(() => pool.commit(block)).toThrow('out of order');
+    expect(pool.availableBytes).toBe(8);
+
+    pool.allocate(8); // the pool is now empty: nothing to compare against but history
+    expect(() => pool.commit(block)).toThrow('out of order');
+    expect(pool.availableBytes).toBe(0);
+    expect(() => pool.allocate(8)).toThrow(InsufficientKeyMaterialError);
   });
 
   it('returns a copy that does not alias the pool material', () => {

@@ -21,6 +21,8 @@ export class AllocatingPool {
   private nextStart = 0;
   /** Blocks reserved before this offset were voided by a reset and are never committed. */
   private validFrom = 0;
+  /** End of the last committed block: a block starting before it was committed already. */
+  private committedEnd = 0;
 
   constructor(readonly epoch: string) {}
 
@@ -41,11 +43,11 @@ export class AllocatingPool {
    */
   commit(block: MaterialBlock): boolean {
     if (block.epoch !== this.epoch || block.start < this.validFrom) return false;
-    const last = this.blocks[this.blocks.length - 1];
-    if (last !== undefined && block.start < last.start + last.bytes.length) {
+    if (block.start < this.committedEnd) {
       throw new Error(`block at ${block.start} committed out of order`);
     }
     this.blocks.push(block);
+    this.committedEnd = block.start + block.bytes.length;
     this.available += block.bytes.length;
     return true;
   }
@@ -79,7 +81,7 @@ export class AllocatingPool {
     const ranges: { epoch: string; start: number; end: number }[] = [];
     let copied = 0;
     while (copied < length) {
-      const head = this.blocks[0]!;
+      const head = this.blocks[0];
       const take = Math.min(length - copied, head.bytes.length - this.headOffset);
       const start = head.start + this.headOffset;
       head.bytes.copy(bytes, copied, this.headOffset, this.headOffset + take);

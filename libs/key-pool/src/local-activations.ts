@@ -10,5 +10,10 @@ export function localActiveKeys(
 ): ActiveKey[] {
   const local = slaveSaeIds.filter((id) => attachedSaeIds.includes(id));
   if (local.length === 0) return [];
-  return keyIds.map((keyId, index) => ({ keyId, key: keys[index]!, masterSaeId, slaveSaeIds: local }));
+  return keyIds.map((keyId, index) => ({
+    keyId,
+    key: keys[index],
+    masterSaeId,
+    slaveSaeIds: local,
+  }));
 }

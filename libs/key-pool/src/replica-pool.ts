@@ -89,6 +89,7 @@ export class ReplicaPool {
    */
   cut(ranges: readonly MaterialRange[]): Buffer {
     const pieces = ranges.map((range) => this.piecesOf(range));
+    refuseOverlaps(ranges);
     const out = Buffer.allocUnsafe(ranges.reduce((sum, range) => sum + rangeLength(range), 0));
     let written = 0;
     let emptied = false;
@@ -118,8 +119,35 @@ export class ReplicaPool {
       throw new MaterialReusedError(range);
     }
     const covered = pieces.reduce((sum, { from, to }) => sum + to - from, 0);
-    if (covered !== rangeLength(range)) throw new MaterialUnavailableError(range);
+    if (covered !== rangeLength(range)) {
+      // A byte that arrived but is no longer held was used up (its block released): reuse.
+      const held = pieces.map(({ part }) => part);
+      if (this.releasedIn(range, held)) throw new MaterialReusedError(range);
+      throw new MaterialUnavailableError(range);
+    }
     return pieces;
+  }
+
+  /** True when a byte of `range` outside the held `parts` arrived in this era. */
+  private releasedIn(range: MaterialRange, parts: readonly HeldBlock[]): boolean {
+    if (range.epoch !== this.epochId) return false;
+    let cursor = range.start;
+    for (const part of parts) {
+      if (part.block.start > cursor && this.arrivedAny(cursor, part.block.start)) return true;
+      cursor = part.end;
+    }
+    return cursor < range.end && this.arrivedAny(cursor, range.end);
+  }
+
+  /** True when some byte of [start, end) arrived in this era (gaps are sorted and disjoint). */
+  private arrivedAny(start: number, end: number): boolean {
+    let from = Math.max(start, this.fromOffset);
+    const to = Math.min(end, this.receivedEnd);
+    for (const gap of this.gaps) {
+      if (from >= to || gap.start > from) break;
+      if (gap.end > from) from = gap.end;
+    }
+    return from < to;
   }
 
   private blocksOverlapping(range: MaterialRange): HeldBlock[] {
@@ -128,24 +156,33 @@ export class ReplicaPool {
     let high = this.held.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.held[mid]!.end <= range.start) low = mid + 1;
+      if (this.held[mid].end <= range.start) low = mid + 1;
       else high = mid;
     }
     const parts: HeldBlock[] = [];
-    for (let i = low; i < this.held.length && this.held[i]!.block.start < range.end; i++) {
-      parts.push(this.held[i]!);
+    for (let i = low; i < this.held.length && this.held[i].block.start < range.end; i++) {
+      parts.push(this.held[i]);
     }
     return parts;
   }
 }
 
+/** Ranges of one cut that share a byte would put it in two keys: refused before any is marked. */
+function refuseOverlaps(ranges: readonly MaterialRange[]): void {
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const range of [...ranges].sort((a, b) => a.start - b.start)) {
+    if (range.start < reach) throw new MaterialReusedError(range);
+    reach = Math.max(reach, range.end);
+  }
+}
+
 function anyBitSet(bits: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    if ((bits[i >>> 3]! & (1 << (i & 7))) !== 0) return true;
+    if ((bits[i >>> 3] & (1 << (i & 7))) !== 0) return true;
   }
   return false;
 }
 
 function setBits(bits: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) bits[i >>> 3]! |= 1 << (i & 7);
+  for (let i = from; i < to; i++) bits[i >>> 3] |= 1 << (i & 7);
 }
