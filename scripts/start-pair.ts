@@ -1,10 +1,11 @@
 // `npm start`: builds if needed, makes the dev PKI if missing, finds or starts a RabbitMQ, runs the
 // master KME (kme-1, :8000) and the slave KME (kme-2, :9000), and stops all it started on Ctrl-C.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { redactUrl, amqpEndpoint } from './lib/amqp-url';
 import { findEntry, isBuildStale, mtimeOf, newestInputMtime } from './lib/build-check';
+import { httpsGet, pollUntil, storedKeyCount } from './lib/https-probe';
 import { KmePair, readyMessage } from './lib/kme-pair';
 import { makePrefix, prefixLines } from './lib/line-prefixer';
 import { canConnect, isPortFree } from './lib/net-util';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     ],
     amqpUrl: brokerUrl,
     cwd: ROOT,
+    // Nest colors its logs even into a pipe; NO_COLOR is the switch it honours.
+    env: useColor ? process.env : { NO_COLOR: '1', ...process.env },
     useColor,
   });
   void pair.unexpectedExit.then(() => shutdown(1, 'a KME exited; stopping the rest'));
@@ -67,17 +70,36 @@ async function main(): Promise<void> {
     if (!shuttingDown) await shutdown(1, `KMEs not ready: ${message(error)}`);
     return;
   }
+  await waitForKeyMaterial(pair);
   if (shuttingDown) return;
+  // Unprefixed, so the curl lines copy and paste cleanly.
   process.stdout.write(
-    prefixLines(
-      launcherPrefix,
-      readyMessage({
-        masterPort: MASTER_PORT,
-        slavePort: SLAVE_PORT,
-        brokerUrl: redactUrl(brokerUrl),
-      }).split('\n'),
-    ),
+    readyMessage({
+      masterPort: MASTER_PORT,
+      slavePort: SLAVE_PORT,
+      brokerUrl: redactUrl(brokerUrl),
+    }),
   );
+}
+
+/**
+ * Up is not yet usable: the link syncs and the first material arrives a moment later. Waiting for
+ * kme-1's ETSI status to count stored keys lets the printed curl work at once.
+ */
+async function waitForKeyMaterial(running: KmePair): Promise<void> {
+  const [cert, key] = ['sae-1.crt', 'sae-1.key'].map((name) => join(ROOT, 'certs', name));
+  if (!existsSync(cert) || !existsSync(key)) return;
+  const tls = { cert: readFileSync(cert), key: readFileSync(key) };
+  const url = `https://localhost:${MASTER_PORT}/api/v1/keys/sae-2/status`;
+  const hasKeys = async () => {
+    const response = await httpsGet(url, 2_000, tls);
+    return response?.status === 200 && (storedKeyCount(response.body) ?? 0) > 0;
+  };
+  try {
+    await pollUntil(hasKeys, 'key material at kme-1', 20_000, running.abandoned, 300);
+  } catch (error) {
+    if (!shuttingDown) say(`note: ${message(error)}; enc_keys may answer 503 for a while`);
+  }
 }
 
 function warnAboutSharedVariables(): void {
@@ -193,7 +215,7 @@ async function shutdown(code: number, reason: string): Promise<void> {
   say(reason);
   try {
     await pair?.stop();
-    if (broker?.running) {
+    if (broker) {
       say('stopping the private RabbitMQ');
       await broker.stop();
     }
@@ -213,5 +235,6 @@ main().catch(async (error: unknown) => {
   if (shuttingDown) return;
   if (error instanceof StartError) say(error.message);
   else say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  await shutdown(1, 'stopping what was started');
+  if (pair || broker) await shutdown(1, 'stopping what was started');
+  else process.exitCode = 1;
 });

@@ -128,7 +128,7 @@ describe('KmePair', () => {
   it('reports a KME that exits on its own and fails waitReady', async () => {
     const { pair } = await makePair(['fake-kme.js', 'dying-kme.js']);
     pair.start();
-    await expect(pair.waitReady()).rejects.toThrow('kme-2 exited (code 3');
+    await expect(pair.waitReady()).rejects.toThrow('kme-2 exited (code 3, signal null)');
     await expect(pair.unexpectedExit).resolves.toEqual({ label: 'kme-2', code: 3, signal: null });
     expect(output).toMatch(
       /\[kme-2\] about to fail\n(.*\n)*\[kme-2\] exited unexpectedly \(code 3/,

@@ -49,11 +49,16 @@ export class KmePair {
 
   /** Settles with the first KME that exits while not being stopped. */
   readonly unexpectedExit: Promise<KmeExit>;
+  /** The same, as a reason to give up waiting on the pair. */
+  readonly abandoned: Promise<string>;
   private reportUnexpected!: (exit: KmeExit) => void;
 
   constructor(private readonly options: KmePairOptions) {
     this.write = options.write ?? ((text) => process.stdout.write(text));
     this.unexpectedExit = new Promise((resolve) => (this.reportUnexpected = resolve));
+    this.abandoned = this.unexpectedExit.then(
+      ({ label, code, signal }) => `${label} exited (code ${code}, signal ${signal})`,
+    );
   }
 
   get pids(): number[] {
@@ -69,13 +74,9 @@ export class KmePair {
   async waitReady(): Promise<void> {
     const path = this.options.readyPath ?? '/api/docs-json';
     const timeoutMs = this.options.readyTimeoutMs ?? 120_000;
-    const died = this.unexpectedExit.then(
-      ({ label, code, signal }) =>
-        `${label} exited (code ${code}, signal ${signal}) before it was ready`,
-    );
     await Promise.all(
       this.running.map(({ spec }) =>
-        waitFor200(`https://localhost:${spec.port}${path}`, timeoutMs, died),
+        waitFor200(`https://localhost:${spec.port}${path}`, timeoutMs, this.abandoned),
       ),
     );
   }

@@ -111,7 +111,7 @@ export class PrivateRabbitMq {
       if (owner === undefined || isOwnerAlive(owner)) continue;
       const pid = readPid(join(dir, 'pid'));
       if (pid !== undefined && isLiveProcess(pid) && commandLine(pid).includes(dir)) {
-        signal(pid, 'SIGKILL');
+        killPid(pid, 'SIGKILL');
         await waitUntil(() => !isLiveProcess(pid), 10_000);
       }
       rmSync(dir, { recursive: true, force: true });
@@ -130,6 +130,7 @@ export class PrivateRabbitMq {
   private readonly options: PrivateRabbitMqOptions;
   private assignedPort?: number;
   private server?: ChildProcess;
+  private starting?: Promise<void>;
   private serverExit?: Promise<Exit>;
   private logStream?: WriteStream;
   private beamPid?: number;
@@ -148,8 +149,9 @@ export class PrivateRabbitMq {
   }
 
   get port(): number {
-    if (this.assignedPort === undefined)
+    if (this.assignedPort === undefined) {
       throw new Error('PrivateRabbitMq has no port before start()');
+    }
     return this.assignedPort;
   }
 
@@ -178,7 +180,18 @@ export class PrivateRabbitMq {
   }
 
   async start(): Promise<void> {
-    if (this.server) throw new Error(`RabbitMQ node ${this.nodeName} is already running`);
+    if (this.server || this.starting) {
+      throw new Error(`RabbitMQ node ${this.nodeName} is already running`);
+    }
+    this.starting = this.startOnce();
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     if (!PrivateRabbitMq.isInstalled()) throw new Error(PrivateRabbitMq.installHint);
     const began = Date.now();
     await this.prepareDirectory();
@@ -200,8 +213,9 @@ export class PrivateRabbitMq {
 
   /** Graceful stop; kills the node if it does not go. Safe to call when not running. */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    // Stopping a node half-way up races its boot; let the start finish or fail first.
+    await this.starting?.catch(() => undefined);
+    if (!this.server) return;
     const began = Date.now();
     // Not `stop <pidfile>`: that polls once a second; the exit event of our child is prompt.
     const stopped = await this.ctl(['stop'], 30_000);
@@ -249,8 +263,9 @@ export class PrivateRabbitMq {
       rmSync(this.serverLog, { force: true });
     }
     this.wiped = true;
-    if (this.options.ephemeral)
+    if (this.options.ephemeral) {
       writeFileSync(join(this.baseDir, EPHEMERAL_MARK), `${process.pid}\n`);
+    }
     // Erlang would create the cookie itself, but then the server and rabbitmqctl race for it.
     const cookie = join(this.baseDir, '.erlang.cookie');
     if (!existsSync(cookie)) {
@@ -274,7 +289,7 @@ export class PrivateRabbitMq {
     const pid = readPid(this.pidFile);
     if (pid !== undefined && isLiveProcess(pid) && commandLine(pid).includes(this.baseDir)) {
       process.stderr.write(`killing stale RabbitMQ node ${this.nodeName} (pid ${pid})\n`);
-      signal(pid, 'SIGKILL');
+      killPid(pid, 'SIGKILL');
       await waitUntil(() => !isLiveProcess(pid), 10_000);
     }
     rmSync(this.pidFile, { force: true });
@@ -358,9 +373,12 @@ export class PrivateRabbitMq {
     process.on('exit', this.killOnExit);
 
     const timeoutSec = this.options.startTimeoutSec ?? 60;
+    // Aborted if the server dies first, so no `rabbitmqctl wait` lingers for a minute.
+    const abortWait = new AbortController();
     const waited = this.ctl(
       ['wait', this.pidFile, '--timeout', String(timeoutSec)],
       (timeoutSec + 15) * 1000,
+      abortWait.signal,
     );
     const outcome = await Promise.race([
       waited.then((result) => ({ kind: 'wait' as const, result })),
@@ -374,11 +392,12 @@ export class PrivateRabbitMq {
       outcome.kind === 'exit'
         ? `rabbitmq-server exited (code ${outcome.exit.code}, signal ${outcome.exit.signal})`
         : `rabbitmqctl wait failed (code ${outcome.result.code}${outcome.result.timedOut ? ', timed out' : ''}): ${outcome.result.output.trim()}`;
+    abortWait.abort();
     this.beamPid = readPid(this.pidFile);
     this.killGroup('SIGKILL');
     await this.waitForExit(5_000);
     await this.waitForBeamGone();
-    await new Promise<void>((done) => this.logStream?.end(done) ?? done());
+    await new Promise<void>((done) => logStream.end(done));
     const tail = this.logTail();
     this.forget();
     throw new Error(
@@ -386,8 +405,8 @@ export class PrivateRabbitMq {
     );
   }
 
-  private ctl(args: string[], timeoutMs: number): Promise<RunResult> {
-    return run(CTL_BIN, ['-n', this.nodeName, ...args], this.environment(), timeoutMs);
+  private ctl(args: string[], timeoutMs: number, signal?: AbortSignal): Promise<RunResult> {
+    return run(CTL_BIN, ['-n', this.nodeName, ...args], this.environment(), timeoutMs, signal);
   }
 
   private async waitForExit(timeoutMs: number): Promise<boolean> {
@@ -407,14 +426,14 @@ export class PrivateRabbitMq {
     const pid = this.beamPid;
     if (pid === undefined) return;
     if (await waitUntil(() => !isLiveProcess(pid), 5_000)) return;
-    signal(pid, 'SIGKILL');
+    killPid(pid, 'SIGKILL');
     await waitUntil(() => !isLiveProcess(pid), 5_000);
   }
 
   private killGroup(signalName: NodeJS.Signals): void {
     const pid = this.server?.pid;
-    if (pid !== undefined) signal(-pid, signalName);
-    if (this.beamPid !== undefined) signal(this.beamPid, signalName);
+    if (pid !== undefined) killPid(-pid, signalName);
+    if (this.beamPid !== undefined) killPid(this.beamPid, signalName);
   }
 
   private forget(): void {
@@ -433,9 +452,10 @@ function run(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<RunResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let timedOut = false;
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -492,7 +512,7 @@ function commandLine(pid: number): string {
   }
 }
 
-function signal(pid: number, signalName: NodeJS.Signals): void {
+function killPid(pid: number, signalName: NodeJS.Signals): void {
   try {
     process.kill(pid, signalName);
   } catch {

@@ -33,10 +33,19 @@ export class HttpsClient {
   }
 
   post<T = unknown>(path: string, body?: unknown, rawBody?: string): Promise<HttpAnswer<T>> {
-    return this.send<T>('POST', path, rawBody ?? (body === undefined ? undefined : JSON.stringify(body)));
+    return this.send<T>(
+      'POST',
+      path,
+      rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+    );
   }
 
-  async send<T>(method: string, path: string, body?: string, contentType = 'application/json'): Promise<HttpAnswer<T>> {
+  async send<T>(
+    method: string,
+    path: string,
+    body?: string,
+    contentType = 'application/json',
+  ): Promise<HttpAnswer<T>> {
     const response = await request(`${this.baseUrl}${path}`, {
       method: method as 'GET',
       dispatcher: this.agent,
@@ -169,7 +178,12 @@ export interface PairOptions {
 }
 
 /** Environment of a KME of the e2e pair; a fresh queue per pair keeps test files apart. */
-function kmeEnv(role: Role, ports: Record<Role, number>, queue: string, amqpUrl: string): Record<string, string> {
+function kmeEnv(
+  role: Role,
+  ports: Record<Role, number>,
+  queue: string,
+  amqpUrl: string,
+): Record<string, string> {
   const self = role === 'master' ? 'kme-1' : 'kme-2';
   const peerPort = role === 'master' ? ports.slave : ports.master;
   return {
@@ -231,7 +245,10 @@ export class KmeTestPair {
   /** A client with a certificate for `cn` signed by a CA the KMEs do not trust. */
   foreignClient(role: Role): HttpsClient {
     const kme = role === 'master' ? this.master : this.slave;
-    const client = new HttpsClient(kme.url, { cert: pem('foreign-sae-1.crt'), key: pem('foreign-sae-1.key') });
+    const client = new HttpsClient(kme.url, {
+      cert: pem('foreign-sae-1.crt'),
+      key: pem('foreign-sae-1.key'),
+    });
     this.clients.push(client);
     return client;
   }
@@ -240,7 +257,12 @@ export class KmeTestPair {
    * Waits until both KMEs report at least `keys` stored keys of the default size to the given
    * SAEs: the link is synchronised and material has reached both pools.
    */
-  async waitForKeys(keys = 1, masterSae = 'sae-1', slaveSae = 'sae-2', timeoutMs = 30_000): Promise<void> {
+  async waitForKeys(
+    keys = 1,
+    masterSae = 'sae-1',
+    slaveSae = 'sae-2',
+    timeoutMs = 30_000,
+  ): Promise<void> {
     const atMaster = this.client('master', masterSae);
     const atSlave = this.client('slave', slaveSae);
     const deadline = Date.now() + timeoutMs;
@@ -252,7 +274,9 @@ export class KmeTestPair {
       if (m.body.stored_key_count >= keys && s.body.stored_key_count >= keys) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`the pair did not hold ${keys} keys within ${timeoutMs} ms\n--- master KME\n${this.master.output}\n--- slave KME\n${this.slave.output}`);
+    throw new Error(
+      `the pair did not hold ${keys} keys within ${timeoutMs} ms\n--- master KME\n${this.master.output}\n--- slave KME\n${this.slave.output}`,
+    );
   }
 
   async stop(): Promise<void> {

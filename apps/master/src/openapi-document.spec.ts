@@ -32,7 +32,9 @@ describe('docs/openapi.json', () => {
 
   it('lists the KME-to-KME routes under the kme-internal tag', async () => {
     const document = await buildMasterOpenApiDocument();
-    const internal = Object.entries(document.paths).filter(([path]) => path.startsWith('/api/internal/'));
+    const internal = Object.entries(document.paths).filter(([path]) =>
+      path.startsWith('/api/internal/'),
+    );
     expect(internal.map(([path]) => path).sort()).toEqual([
       '/api/internal/v1/allocations',
       '/api/internal/v1/link/sync',

@@ -15,7 +15,11 @@ const UNREACHABLE_BROKER = 'amqp://guest:guest@127.0.0.1:9';
 export async function buildMasterOpenApiDocument(): Promise<OpenAPIObject> {
   const settings = loadKmeSettings('master', { AMQP_URL: UNREACHABLE_BROKER }, () => true);
   const app = await NestFactory.create(
-    MasterAppModule.forRoot(settings, { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) }),
+    MasterAppModule.forRoot(settings, {
+      ca: Buffer.alloc(0),
+      cert: Buffer.alloc(0),
+      key: Buffer.alloc(0),
+    }),
     new FastifyAdapter(),
     { logger: false },
   );

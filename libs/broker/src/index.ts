@@ -1,5 +1,10 @@
 export { BrokerModule } from './broker.module';
-export { BROKER_OPTIONS, DEAD_LETTER_EXCHANGE, deadLetterQueueOf, type BrokerOptions } from './broker.options';
+export {
+  BROKER_OPTIONS,
+  DEAD_LETTER_EXCHANGE,
+  deadLetterQueueOf,
+  type BrokerOptions,
+} from './broker.options';
 export { LinkPublisher, BrokerUnavailableError } from './link-publisher.service';
 export { LinkConsumer, type LinkMessageHandler } from './link-consumer.service';
 export * from './link-messages';

@@ -61,7 +61,7 @@ export class LinkConsumer {
       message = decodeLinkMessage({
         content: raw.content,
         type: raw.properties.type as string | undefined,
-        headers: raw.properties.headers as Record<string, unknown> | undefined,
+        headers: raw.properties.headers,
       });
     } catch (error) {
       if (!(error instanceof MalformedLinkMessageError)) throw error;

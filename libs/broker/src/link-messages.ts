@@ -97,7 +97,12 @@ export class LinkResetMessage {
 }
 
 export type LinkMessage =
-  | { readonly type: LinkMessageType.MaterialBlock; readonly epoch: string; readonly start: number; readonly bytes: Buffer }
+  | {
+      readonly type: LinkMessageType.MaterialBlock;
+      readonly epoch: string;
+      readonly start: number;
+      readonly bytes: Buffer;
+    }
   | { readonly type: LinkMessageType.Activation; readonly activation: ActivationMessage }
   | { readonly type: LinkMessageType.LinkReset; readonly reset: LinkResetMessage };
 
@@ -128,9 +133,15 @@ export function decodeLinkMessage(raw: RawLinkMessage): LinkMessage {
       return { type: raw.type, epoch: headers.epoch, start: headers.start, bytes: raw.content };
     }
     case LinkMessageType.Activation:
-      return { type: raw.type, activation: validated(ActivationMessage, parseJson(raw.content), raw.type) };
+      return {
+        type: raw.type,
+        activation: validated(ActivationMessage, parseJson(raw.content), raw.type),
+      };
     case LinkMessageType.LinkReset:
-      return { type: raw.type, reset: validated(LinkResetMessage, parseJson(raw.content), raw.type) };
+      return {
+        type: raw.type,
+        reset: validated(LinkResetMessage, parseJson(raw.content), raw.type),
+      };
     default:
       throw new MalformedLinkMessageError(`unknown message type ${String(raw.type)}`);
   }

@@ -1,4 +1,8 @@
-import type { QueueOptions, RabbitMQExchangeConfig, RabbitMQQueueConfig } from '@golevelup/nestjs-rabbitmq';
+import type {
+  QueueOptions,
+  RabbitMQExchangeConfig,
+  RabbitMQQueueConfig,
+} from '@golevelup/nestjs-rabbitmq';
 import { DEAD_LETTER_EXCHANGE, deadLetterQueueOf } from './broker.options';
 
 /**

@@ -35,13 +35,17 @@ export class EtsiExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, retryAfterSeconds } = this.map(exception);
-    if (retryAfterSeconds !== undefined) void reply.header('Retry-After', String(retryAfterSeconds));
+    if (retryAfterSeconds !== undefined)
+      void reply.header('Retry-After', String(retryAfterSeconds));
     void reply.status(status).header('Content-Type', 'application/json').send(body);
   }
 
   private map(exception: unknown): Mapped {
     if (exception instanceof InvalidRequestError) {
-      return bad(exception.message, exception.details.length > 0 ? [...exception.details] : undefined);
+      return bad(
+        exception.message,
+        exception.details.length > 0 ? [...exception.details] : undefined,
+      );
     }
     if (exception instanceof KeysNotFoundError) return bad(exception.message);
     if (exception instanceof UnauthenticatedError || exception instanceof KeyAccessDeniedError) {
@@ -59,8 +63,14 @@ export class EtsiExceptionFilter implements ExceptionFilter {
       return unavailable(`key material not available on this KME: ${exception.message}`, 1);
     }
     if (exception instanceof HttpException) return fromHttpException(exception);
-    this.logger.error('unexpected error', exception instanceof Error ? exception.stack : String(exception));
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { message: 'internal error of the KME' } };
+    this.logger.error(
+      'unexpected error',
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      body: { message: 'internal error of the KME' },
+    };
   }
 }
 
@@ -77,17 +87,19 @@ const unavailable = (message: string, retryAfterSeconds: number): Mapped => ({
 
 /** Nest's and Fastify's own errors: keep the status, except that client faults are 400s. */
 function fromHttpException(exception: HttpException): Mapped {
-  const status = exception.getStatus();
+  const status: number = exception.getStatus();
   const response = exception.getResponse();
-  const raw =
-    typeof response === 'string'
-      ? response
-      : (response as { message?: unknown }).message ?? exception.message;
-  const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
-  const clientFault =
-    status === HttpStatus.UNPROCESSABLE_ENTITY ||
-    status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ||
-    status === HttpStatus.PAYLOAD_TOO_LARGE;
-  if (clientFault) return bad(message);
+  const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const message = Array.isArray(raw)
+    ? raw.map(String).join('; ')
+    : typeof raw === 'string'
+      ? raw
+      : exception.message;
+  const clientFaults: number[] = [
+    HttpStatus.UNPROCESSABLE_ENTITY,
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    HttpStatus.PAYLOAD_TOO_LARGE,
+  ];
+  if (clientFaults.includes(status)) return bad(message);
   return { status, body: { message } };
 }

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards, applyDecorators } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+  applyDecorators,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -34,8 +44,16 @@ const EtsiResponses = (ok: typeof StatusDto | typeof KeyContainerDto) =>
     }),
   );
 
-const SlaveSaeParam = ApiParam({ name: 'slave_SAE_ID', description: 'URL-encoded SAE ID of the slave SAE', example: 'sae-2' });
-const MasterSaeParam = ApiParam({ name: 'master_SAE_ID', description: 'URL-encoded SAE ID of the master SAE', example: 'sae-1' });
+const SlaveSaeParam = ApiParam({
+  name: 'slave_SAE_ID',
+  description: 'URL-encoded SAE ID of the slave SAE',
+  example: 'sae-2',
+});
+const MasterSaeParam = ApiParam({
+  name: 'master_SAE_ID',
+  description: 'URL-encoded SAE ID of the master SAE',
+  example: 'sae-1',
+});
 
 /** ETSI GS QKD 014 V1.1.1 §5: the three methods, for the SAEs attached to this KME. */
 @ApiTags('etsi-gs-qkd-014')
@@ -46,7 +64,10 @@ export class EtsiKeysController {
   constructor(private readonly keys: EtsiKeyService) {}
 
   @Get(':slave_SAE_ID/status')
-  @ApiOperation({ summary: 'Get status', description: 'Returns Status from a KME to the calling SAE.' })
+  @ApiOperation({
+    summary: 'Get status',
+    description: 'Returns Status from a KME to the calling SAE.',
+  })
   @SlaveSaeParam
   @EtsiResponses(StatusDto)
   status(@CallerSae() caller: string, @Param('slave_SAE_ID') slaveSaeId: string): StatusDto {
@@ -56,7 +77,8 @@ export class EtsiKeysController {
   @Get(':slave_SAE_ID/enc_keys')
   @ApiOperation({
     summary: 'Get key (simple form)',
-    description: 'Returns Key container data from the KME to the calling master SAE. Only number and size may be given.',
+    description:
+      'Returns Key container data from the KME to the calling master SAE. Only number and size may be given.',
   })
   @SlaveSaeParam
   @EtsiResponses(KeyContainerDto)
@@ -72,7 +94,8 @@ export class EtsiKeysController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Get key',
-    description: 'Returns Key container data from the KME to the calling master SAE. An empty body or {} asks for one key of the default size.',
+    description:
+      'Returns Key container data from the KME to the calling master SAE. An empty body or {} asks for one key of the default size.',
   })
   @SlaveSaeParam
   @ApiBody({ type: KeyRequestDto, required: false })
@@ -105,7 +128,8 @@ export class EtsiKeysController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Get key with key IDs',
-    description: 'Returns Key container from the KME to the calling slave SAE, in the order of the key IDs.',
+    description:
+      'Returns Key container from the KME to the calling slave SAE, in the order of the key IDs.',
   })
   @MasterSaeParam
   @ApiBody({ type: KeyIdsDto })
@@ -116,6 +140,10 @@ export class EtsiKeysController {
     @Query(NoQueryParametersPipe) _query: unknown,
     @Body() body: KeyIdsDto,
   ): Promise<KeyContainerDto> {
-    return this.keys.decKeys(caller, masterSaeId, body.key_IDs.map((entry) => entry.key_ID));
+    return this.keys.decKeys(
+      caller,
+      masterSaeId,
+      body.key_IDs.map((entry) => entry.key_ID),
+    );
   }
 }

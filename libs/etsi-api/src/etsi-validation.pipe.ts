@@ -1,4 +1,9 @@
-import { Injectable, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import {
+  Injectable,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type PipeTransform,
+} from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { InvalidRequestError, type ErrorDetail } from './request-errors';
 
@@ -31,7 +36,7 @@ export class EtsiValidationPipe implements PipeTransform {
 function toInvalidRequest(errors: readonly ValidationError[]): InvalidRequestError {
   const details = errors.flatMap((error) => flatten(error, ''));
   const first = details[0];
-  const message = first ? Object.values(first)[0]! : 'bad request format';
+  const message = first ? Object.values(first)[0] : 'bad request format';
   return new InvalidRequestError(message, details);
 }
 

@@ -35,14 +35,22 @@ export class KeyRequestPolicy {
   /** The SAE named in the path must be another SAE of this pair. */
   checkPeerSae(field: 'slave_SAE_ID' | 'master_SAE_ID', saeId: string, callerSaeId: string): void {
     if (!this.pairSaeIds.has(saeId)) {
-      throw InvalidRequestError.field(field, `${saeId} is not an SAE of this KME pair`, `unknown ${field}: ${saeId}`);
+      throw InvalidRequestError.field(
+        field,
+        `${saeId} is not an SAE of this KME pair`,
+        `unknown ${field}: ${saeId}`,
+      );
     }
     if (saeId === callerSaeId) {
       throw InvalidRequestError.field(field, `must differ from the calling SAE (${callerSaeId})`);
     }
   }
 
-  checkKeyRequest(callerSaeId: string, slaveSaeId: string, input: KeyRequestInput): CheckedKeyRequest {
+  checkKeyRequest(
+    callerSaeId: string,
+    slaveSaeId: string,
+    input: KeyRequestInput,
+  ): CheckedKeyRequest {
     this.checkPeerSae('slave_SAE_ID', slaveSaeId, callerSaeId);
     const limits = this.options.keys;
 
@@ -66,7 +74,11 @@ export class KeyRequestPolicy {
 
     const sizeBits = input.size ?? limits.defaultKeySize;
     if (sizeBits % 8 !== 0) {
-      throw InvalidRequestError.field('size', 'shall be a multiple of 8', 'size shall be a multiple of 8');
+      throw InvalidRequestError.field(
+        'size',
+        'shall be a multiple of 8',
+        'size shall be a multiple of 8',
+      );
     }
     if (sizeBits < limits.minKeySize || sizeBits > limits.maxKeySize) {
       throw InvalidRequestError.field(
@@ -101,7 +113,10 @@ export class KeyRequestPolicy {
         throw InvalidRequestError.field(field, `${saeId} is not an SAE of this KME pair`);
       }
       if (saeId === callerSaeId || saeId === slaveSaeId) {
-        throw InvalidRequestError.field(field, `must not repeat the master SAE or the slave SAE (${saeId})`);
+        throw InvalidRequestError.field(
+          field,
+          `must not repeat the master SAE or the slave SAE (${saeId})`,
+        );
       }
       if (seen.has(saeId)) throw InvalidRequestError.field(field, `names ${saeId} twice`);
       seen.add(saeId);

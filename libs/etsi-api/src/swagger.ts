@@ -11,7 +11,10 @@ export interface ApiDocumentOptions {
 }
 
 /** The OpenAPI document of a KME, built from the decorators of its controllers. */
-export function buildOpenApiDocument(app: INestApplication, options: ApiDocumentOptions): OpenAPIObject {
+export function buildOpenApiDocument(
+  app: INestApplication,
+  options: ApiDocumentOptions,
+): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle(options.title)

@@ -19,18 +19,27 @@ export const SYNC_PATH = 'link/sync';
 export const ALLOCATIONS_PATH = 'allocations';
 
 export class LinkSyncRequestDto {
-  @ApiProperty({ description: 'Random ID of this run of the slave KME', example: '5b0b2c4e-4f0e-4a53-9b8e-0c2b8d1f2a11' })
+  @ApiProperty({
+    description: 'Random ID of this run of the slave KME',
+    example: '5b0b2c4e-4f0e-4a53-9b8e-0c2b8d1f2a11',
+  })
   @IsString()
   @MinLength(1)
   slaveInstanceId!: string;
 
-  @ApiProperty({ description: 'Whether the slave KME is consuming the link queue right now', example: true })
+  @ApiProperty({
+    description: 'Whether the slave KME is consuming the link queue right now',
+    example: true,
+  })
   @IsBoolean()
   consuming!: boolean;
 }
 
 export class LinkSyncResponseDto {
-  @ApiProperty({ description: 'Current epoch (run) of the master KME key source', example: 'c0d6a1a2-…' })
+  @ApiProperty({
+    description: 'Current epoch (run) of the master KME key source',
+    example: 'c0d6a1a2-…',
+  })
   epoch!: string;
 
   @ApiProperty({
@@ -41,16 +50,25 @@ export class LinkSyncResponseDto {
 }
 
 export class AllocationRequestDto {
-  @ApiProperty({ description: 'Idempotency key: a repeated request gets the first answer', example: '0b8a1c1e-6d7e-4c3f-9a55-1b1f5b0a6d3c' })
+  @ApiProperty({
+    description: 'Idempotency key: a repeated request gets the first answer',
+    example: '0b8a1c1e-6d7e-4c3f-9a55-1b1f5b0a6d3c',
+  })
   @IsUUID('all')
   requestId!: string;
 
-  @ApiProperty({ description: 'The slave KME run that asks; must be the synchronised one', example: '5b0b2c4e-…' })
+  @ApiProperty({
+    description: 'The slave KME run that asks; must be the synchronised one',
+    example: '5b0b2c4e-…',
+  })
   @IsString()
   @MinLength(1)
   slaveInstanceId!: string;
 
-  @ApiProperty({ description: 'Master SAE of the keys (attached to the slave KME)', example: 'sae-2' })
+  @ApiProperty({
+    description: 'Master SAE of the keys (attached to the slave KME)',
+    example: 'sae-2',
+  })
   @IsString()
   @MinLength(1)
   masterSaeId!: string;

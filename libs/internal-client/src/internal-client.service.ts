@@ -77,11 +77,16 @@ export class InternalClient implements OnModuleDestroy {
     try {
       payload = await response.body.json();
     } catch (error) {
-      throw new PeerUnreachableError(`unreadable answer: ${error instanceof Error ? error.message : String(error)}`);
+      throw new PeerUnreachableError(
+        `unreadable answer: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (response.statusCode !== 200) {
       const message = (payload as { message?: unknown } | null)?.message;
-      throw new PeerRefusedError(response.statusCode, typeof message === 'string' ? message : 'no message');
+      throw new PeerRefusedError(
+        response.statusCode,
+        typeof message === 'string' ? message : 'no message',
+      );
     }
     return payload as T;
   }

@@ -1,7 +1,18 @@
-import { Logger, type DynamicModule, type INestApplication, type LogLevel as NestLogLevel } from '@nestjs/common';
+import {
+  Logger,
+  type DynamicModule,
+  type INestApplication,
+  type LogLevel as NestLogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigurationError, loadKmeSettings, type KmeRole, type KmeSettings, type LogLevel } from '@app/config';
+import {
+  ConfigurationError,
+  loadKmeSettings,
+  type KmeRole,
+  type KmeSettings,
+  type LogLevel,
+} from '@app/config';
 import { setupSwagger } from '@app/etsi-api';
 import { readTlsMaterial, type TlsMaterial } from './tls';
 

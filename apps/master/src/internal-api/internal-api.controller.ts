@@ -29,7 +29,10 @@ import { SlaveAllocationService } from './slave-allocation.service';
 @ApiSecurity(MUTUAL_TLS_SCHEME)
 @ApiUnauthorizedResponse({ description: 'Not the peer KME certificate', type: ErrorDto })
 @ApiBadRequestResponse({ description: 'Bad request format', type: ErrorDto })
-@ApiServiceUnavailableResponse({ description: 'Broker unreachable or link not synchronised', type: ErrorDto })
+@ApiServiceUnavailableResponse({
+  description: 'Broker unreachable or link not synchronised',
+  type: ErrorDto,
+})
 @UseGuards(PeerKmeGuard)
 @Controller(INTERNAL_API_PREFIX)
 export class InternalApiController {
@@ -42,14 +45,16 @@ export class InternalApiController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Heartbeat and synchronisation of the slave KME',
-    description: 'Called about once a second. A slave KME run the master KME does not know yet starts a new era of the link.',
+    description:
+      'Called about once a second. A slave KME run the master KME does not know yet starts a new era of the link.',
   })
   @ApiOkResponse({ type: LinkSyncResponseDto })
   async sync(@Body() body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
     try {
       return await this.slaveLink.sync(body.slaveInstanceId, body.consuming);
     } catch (error) {
-      if (error instanceof BrokerUnavailableError) throw new KeyServiceUnavailableError(error.message);
+      if (error instanceof BrokerUnavailableError)
+        throw new KeyServiceUnavailableError(error.message);
       throw error;
     }
   }
@@ -58,7 +63,8 @@ export class InternalApiController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Allocate keys for an SAE of the slave KME',
-    description: 'The master KME allocates, records the keys for its own slave SAEs and returns where the bytes lie in the shared stream.',
+    description:
+      'The master KME allocates, records the keys for its own slave SAEs and returns where the bytes lie in the shared stream.',
   })
   @ApiOkResponse({ type: AllocationResponseDto })
   allocate(@Body() body: AllocationRequestDto): AllocationResponseDto {

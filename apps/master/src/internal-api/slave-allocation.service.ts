@@ -31,13 +31,21 @@ export class SlaveAllocationService {
     const earlier = this.answered.get(request.requestId);
     if (earlier !== undefined) return earlier;
     if (!this.slaveLink.isCurrentSlave(request.slaveInstanceId)) {
-      throw new KeyServiceUnavailableError('the link is not synchronised with this slave KME run yet');
+      throw new KeyServiceUnavailableError(
+        'the link is not synchronised with this slave KME run yet',
+      );
     }
     this.check(request);
 
     const allocated = this.allocator.allocate(request.number, request.size);
     this.activeKeys.add(
-      localActiveKeys(allocated.keyIds, allocated.keys, request.masterSaeId, request.slaveSaeIds, this.settings.attachedSaeIds),
+      localActiveKeys(
+        allocated.keyIds,
+        allocated.keys,
+        request.masterSaeId,
+        request.slaveSaeIds,
+        this.settings.attachedSaeIds,
+      ),
     );
     const answer: AllocationResponseDto = {
       epoch: allocated.epoch,
@@ -52,19 +60,32 @@ export class SlaveAllocationService {
   /** The slave KME checked the ETSI request; these guard the link against a confused peer. */
   private check(request: AllocationRequestDto): void {
     if (!this.settings.linkedSaeIds.includes(request.masterSaeId)) {
-      throw InvalidRequestError.field('masterSaeId', `${request.masterSaeId} is not attached to the slave KME`);
+      throw InvalidRequestError.field(
+        'masterSaeId',
+        `${request.masterSaeId} is not attached to the slave KME`,
+      );
     }
     const slaves = new Set(request.slaveSaeIds);
     if (slaves.size !== request.slaveSaeIds.length || slaves.has(request.masterSaeId)) {
-      throw InvalidRequestError.field('slaveSaeIds', 'must be distinct and differ from the master SAE');
+      throw InvalidRequestError.field(
+        'slaveSaeIds',
+        'must be distinct and differ from the master SAE',
+      );
     }
     const unknown = request.slaveSaeIds.find((id) => !this.pairSaeIds.has(id));
     if (unknown !== undefined) {
       throw InvalidRequestError.field('slaveSaeIds', `${unknown} is not an SAE of this KME pair`);
     }
     const limits = this.settings.keys;
-    if (request.size % 8 !== 0 || request.size < limits.minKeySize || request.size > limits.maxKeySize) {
-      throw InvalidRequestError.field('size', `must be a multiple of 8 within [${limits.minKeySize}, ${limits.maxKeySize}]`);
+    if (
+      request.size % 8 !== 0 ||
+      request.size < limits.minKeySize ||
+      request.size > limits.maxKeySize
+    ) {
+      throw InvalidRequestError.field(
+        'size',
+        `must be a multiple of 8 within [${limits.minKeySize}, ${limits.maxKeySize}]`,
+      );
     }
     if (request.number > limits.maxKeysPerRequest) {
       throw InvalidRequestError.field('number', `must be at most ${limits.maxKeysPerRequest}`);

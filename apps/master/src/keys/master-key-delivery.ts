@@ -36,10 +36,14 @@ export class MasterKeyDelivery extends KeyDelivery {
   async allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
     // Keys the slave KME could never deliver are worse than none: refuse before allocating.
     if (!this.publisher.connected) {
-      throw new KeyServiceUnavailableError('the message broker is unreachable: keys cannot be shared with the slave KME now');
+      throw new KeyServiceUnavailableError(
+        'the message broker is unreachable: keys cannot be shared with the slave KME now',
+      );
     }
     if (!this.slaveLink.slaveAlive) {
-      throw new KeyServiceUnavailableError(`the slave KME ${this.settings.linkedKmeId} is unreachable`);
+      throw new KeyServiceUnavailableError(
+        `the slave KME ${this.settings.linkedKmeId} is unreachable`,
+      );
     }
     const allocated = this.allocator.allocate(request.number, request.sizeBits);
     try {
@@ -53,17 +57,26 @@ export class MasterKeyDelivery extends KeyDelivery {
       });
     } catch (error) {
       // The material is burnt: the activation may still reach the slave KME later.
-      if (error instanceof BrokerUnavailableError) throw new KeyServiceUnavailableError(error.message);
+      if (error instanceof BrokerUnavailableError)
+        throw new KeyServiceUnavailableError(error.message);
       throw error;
     }
     this.activeKeys.add(
-      localActiveKeys(allocated.keyIds, allocated.keys, request.masterSaeId, request.slaveSaeIds, this.settings.attachedSaeIds),
+      localActiveKeys(
+        allocated.keyIds,
+        allocated.keys,
+        request.masterSaeId,
+        request.slaveSaeIds,
+        this.settings.attachedSaeIds,
+      ),
     );
-    return allocated.keyIds.map((keyId, index) => ({ keyId, key: allocated.keys[index]! }));
+    return allocated.keyIds.map((keyId, index) => ({ keyId, key: allocated.keys[index] }));
   }
 
   /** Keys for the master KME's SAEs are recorded before their master SAE has them: no wait. */
   retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
-    return Promise.resolve(this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId));
+    return Promise.resolve(
+      this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
+    );
   }
 }

@@ -76,7 +76,9 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
         await this.idle(TICK_MS);
         continue;
       }
-      this.report(`running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`);
+      this.report(
+        `running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`,
+      );
       const block = this.material.reserve(await randomBytesAsync(size));
       try {
         await this.publisher.publishBlock(block);
@@ -101,7 +103,10 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
     if (this.settings.keyRateBps === 0) return room;
     const now = Date.now();
     const maxCredit = Math.max((this.settings.keyRateBps / 8) * (TICK_MS / 1000) * 10, 1);
-    this.credit = Math.min(this.credit + ((now - this.creditAt) * this.settings.keyRateBps) / 8000, maxCredit);
+    this.credit = Math.min(
+      this.credit + ((now - this.creditAt) * this.settings.keyRateBps) / 8000,
+      maxCredit,
+    );
     this.creditAt = now;
     const size = Math.min(Math.floor(this.credit), room);
     this.credit -= size;

@@ -45,16 +45,28 @@ export class SlaveKeyDelivery extends KeyDelivery {
 
   async allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
     if (this.pool.epoch === undefined) {
-      throw new KeyServiceUnavailableError(`the link to the master KME ${this.settings.linkedKmeId} is not synchronised yet`);
+      throw new KeyServiceUnavailableError(
+        `the link to the master KME ${this.settings.linkedKmeId} is not synchronised yet`,
+      );
     }
     const answer = await this.askMasterKme(request);
-    const ranges: MaterialRange[] = answer.ranges.map(({ start, end }) => ({ epoch: answer.epoch, start, end }));
+    const ranges: MaterialRange[] = answer.ranges.map(({ start, end }) => ({
+      epoch: answer.epoch,
+      start,
+      end,
+    }));
     await this.materialArrived(ranges);
     const keys = splitKeys(this.pool.cut(ranges), answer.keyBytes);
     this.activeKeys.add(
-      localActiveKeys(answer.keyIds, keys, request.masterSaeId, request.slaveSaeIds, this.settings.attachedSaeIds),
+      localActiveKeys(
+        answer.keyIds,
+        keys,
+        request.masterSaeId,
+        request.slaveSaeIds,
+        this.settings.attachedSaeIds,
+      ),
     );
-    return answer.keyIds.map((keyId, index) => ({ keyId, key: keys[index]! }));
+    return answer.keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
   }
 
   async retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
@@ -74,10 +86,13 @@ export class SlaveKeyDelivery extends KeyDelivery {
         size: request.sizeBits,
       });
     } catch (error) {
-      if (error instanceof PeerUnreachableError) throw new KeyServiceUnavailableError(error.message);
+      if (error instanceof PeerUnreachableError)
+        throw new KeyServiceUnavailableError(error.message);
       if (error instanceof PeerRefusedError) {
         throw new KeyServiceUnavailableError(
-          error.status === 503 ? error.peerMessage : `the master KME refused the allocation: ${error.peerMessage}`,
+          error.status === 503
+            ? error.peerMessage
+            : `the master KME refused the allocation: ${error.peerMessage}`,
         );
       }
       throw error;

@@ -33,7 +33,9 @@ export class LinkReceiver {
         // A reset for an earlier run of this KME: what follows it belongs to that run.
         if (slaveInstanceId !== this.instance.id) return;
         this.pool.reset(epoch, fromOffset);
-        this.logger.log(`link reset: material of epoch ${epoch} from offset ${fromOffset} is valid`);
+        this.logger.log(
+          `link reset: material of epoch ${epoch} from offset ${fromOffset} is valid`,
+        );
         return;
       }
       case LinkMessageType.MaterialBlock:
@@ -52,8 +54,13 @@ export class LinkReceiver {
       end,
     }));
     const length = ranges.reduce((sum, range) => sum + range.end - range.start, 0);
-    if (length !== activation.keyIds.length * activation.keyBytes || ranges.some((r) => r.end <= r.start)) {
-      this.logger.warn(`activation of ${activation.keyIds.length} keys has inconsistent ranges; ignored`);
+    if (
+      length !== activation.keyIds.length * activation.keyBytes ||
+      ranges.some((r) => r.end <= r.start)
+    ) {
+      this.logger.warn(
+        `activation of ${activation.keyIds.length} keys has inconsistent ranges; ignored`,
+      );
       return;
     }
     let material: Buffer;
@@ -62,7 +69,9 @@ export class LinkReceiver {
     } catch (error) {
       if (!(error instanceof KeyPoolError)) throw error;
       // Material lost with a restart of either KME: these keys answer "not found" here.
-      this.logger.warn(`${activation.keyIds.length} activated keys cannot be served: ${error.message}`);
+      this.logger.warn(
+        `${activation.keyIds.length} activated keys cannot be served: ${error.message}`,
+      );
       return;
     }
     this.activeKeys.add(

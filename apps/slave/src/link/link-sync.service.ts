@@ -46,8 +46,10 @@ export class LinkSyncService implements OnApplicationBootstrap, OnApplicationShu
     this.inFlight = this.client
       .sync({ slaveInstanceId: this.instance.id, consuming: this.consumer.consuming })
       .then(
-        (answer) => this.report(answer.reset ? `synchronised with epoch ${answer.epoch}` : 'reachable'),
-        (error: unknown) => this.report(`unreachable: ${error instanceof Error ? error.message : String(error)}`),
+        (answer) =>
+          this.report(answer.reset ? `synchronised with epoch ${answer.epoch}` : 'reachable'),
+        (error: unknown) =>
+          this.report(`unreachable: ${error instanceof Error ? error.message : String(error)}`),
       )
       .finally(() => {
         this.inFlight = undefined;
@@ -56,7 +58,10 @@ export class LinkSyncService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Logs only changes of the master KME's state. */
   private report(state: string): void {
-    if (state === this.masterState || (state === 'reachable' && this.masterState.startsWith('synchronised'))) {
+    if (
+      state === this.masterState ||
+      (state === 'reachable' && this.masterState.startsWith('synchronised'))
+    ) {
       return;
     }
     this.masterState = state;

@@ -7,7 +7,8 @@ export class ErrorDto {
   message!: string;
 
   @ApiPropertyOptional({
-    description: 'Array to supply additional detailed error information specified as name/value pairs',
+    description:
+      'Array to supply additional detailed error information specified as name/value pairs',
     example: [{ extension_mandatory_unsupported: 'abc_route_type is not supported' }],
     type: 'array',
     items: { type: 'object', additionalProperties: true },

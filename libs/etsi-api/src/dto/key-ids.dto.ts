@@ -11,11 +11,18 @@ import {
 
 @ApiSchema({ name: 'KeyID' })
 export class KeyIdDto {
-  @ApiProperty({ description: 'ID of the key: UUID format', example: 'bc490419-7d60-487f-adc1-4ddcc177c139' })
+  @ApiProperty({
+    description: 'ID of the key: UUID format',
+    example: 'bc490419-7d60-487f-adc1-4ddcc177c139',
+  })
   @IsUUID('all', { message: 'key_ID must be a UUID' })
   key_ID!: string;
 
-  @ApiPropertyOptional({ description: '(Option) for future use', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: '(Option) for future use',
+    type: 'object',
+    additionalProperties: true,
+  })
   @IsOptional()
   @IsObject({ message: 'key_ID_extension must be an object' })
   key_ID_extension?: Record<string, unknown>;
@@ -31,7 +38,11 @@ export class KeyIdsDto {
   @Type(() => KeyIdDto)
   key_IDs!: KeyIdDto[];
 
-  @ApiPropertyOptional({ description: '(Option) for future use', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: '(Option) for future use',
+    type: 'object',
+    additionalProperties: true,
+  })
   @IsOptional()
   @IsObject({ message: 'key_IDs_extension must be an object' })
   key_IDs_extension?: Record<string, unknown>;

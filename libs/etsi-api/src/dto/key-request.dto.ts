@@ -1,23 +1,21 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import {
-  IsArray,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  ValidateIf,
-} from 'class-validator';
+import { IsArray, IsInt, IsObject, IsOptional, IsString, ValidateIf } from 'class-validator';
 
 /** ETSI GS QKD 014 Table 10: Key request data format (POST enc_keys). All fields optional. */
 @ApiSchema({ name: 'KeyRequest' })
 export class KeyRequestDto {
-  @ApiPropertyOptional({ description: 'Number of keys requested, default value is 1', example: 3, minimum: 1 })
+  @ApiPropertyOptional({
+    description: 'Number of keys requested, default value is 1',
+    example: 3,
+    minimum: 1,
+  })
   @IsOptional()
   @IsInt({ message: 'number must be an integer' })
   number?: number;
 
   @ApiPropertyOptional({
-    description: 'Size of each key in bits, default value is defined as key_size in Status data format',
+    description:
+      'Size of each key in bits, default value is defined as key_size in Status data format',
     example: 1024,
   })
   @IsOptional()
@@ -49,8 +47,7 @@ export class KeyRequestDto {
   extension_mandatory?: Record<string, unknown>[];
 
   @ApiPropertyOptional({
-    description:
-      'Array of extension parameters specified as name/value pairs that KME may ignore',
+    description: 'Array of extension parameters specified as name/value pairs that KME may ignore',
     example: [{ abc_max_age: 30000 }],
     type: 'array',
     items: { type: 'object', additionalProperties: true },

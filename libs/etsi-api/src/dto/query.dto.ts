@@ -14,7 +14,10 @@ export class EncKeysQueryDto {
   @IsInt({ message: 'number must be an integer' })
   number?: number;
 
-  @ApiPropertyOptional({ description: 'Size of each key in bits, default value is key_size of Status', example: 1024 })
+  @ApiPropertyOptional({
+    description: 'Size of each key in bits, default value is key_size of Status',
+    example: 1024,
+  })
   @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'size must be an integer' })
@@ -23,7 +26,10 @@ export class EncKeysQueryDto {
 
 /** GET dec_keys: exactly one key ID (§6.4). */
 export class DecKeysQueryDto {
-  @ApiProperty({ description: 'ID of the key: UUID format', example: 'bc490419-7d60-487f-adc1-4ddcc177c139' })
+  @ApiProperty({
+    description: 'ID of the key: UUID format',
+    example: 'bc490419-7d60-487f-adc1-4ddcc177c139',
+  })
   @IsUUID('all', { message: 'key_ID must be exactly one UUID' })
   key_ID!: string;
 }

@@ -15,7 +15,10 @@ export class StatusDto {
   @ApiProperty({ description: 'SAE ID of the specified slave SAE', example: 'MMMMNNNNOOOOPPPP' })
   slave_SAE_ID!: string;
 
-  @ApiProperty({ description: 'Default size of key the KME can deliver to the SAE (in bit)', example: 352 })
+  @ApiProperty({
+    description: 'Default size of key the KME can deliver to the SAE (in bit)',
+    example: 352,
+  })
   key_size!: number;
 
   @ApiProperty({ description: 'Number of stored keys KME can deliver to the SAE', example: 25000 })
@@ -27,10 +30,16 @@ export class StatusDto {
   @ApiProperty({ description: 'Maximum number of keys per request', example: 128 })
   max_key_per_request!: number;
 
-  @ApiProperty({ description: 'Maximum size of key the KME can deliver to the SAE (in bit)', example: 1024 })
+  @ApiProperty({
+    description: 'Maximum size of key the KME can deliver to the SAE (in bit)',
+    example: 1024,
+  })
   max_key_size!: number;
 
-  @ApiProperty({ description: 'Minimum size of key the KME can deliver to the SAE (in bit)', example: 64 })
+  @ApiProperty({
+    description: 'Minimum size of key the KME can deliver to the SAE (in bit)',
+    example: 64,
+  })
   min_key_size!: number;
 
   @ApiProperty({
@@ -40,6 +49,10 @@ export class StatusDto {
   })
   max_SAE_ID_count!: number;
 
-  @ApiPropertyOptional({ description: '(Option) for future use', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: '(Option) for future use',
+    type: 'object',
+    additionalProperties: true,
+  })
   status_extension?: Record<string, unknown>;
 }
