@@ -22,8 +22,8 @@ export const SCHEMA_VERSION_HEADER = 'x-schema-version';
 export enum LinkMessageType {
   /** Raw key material: the body is the bytes, position in the headers. */
   MaterialBlock = 'qkd.material-block',
-  /** Key IDs the master KME cut from a range: the slave KME cuts the same range. */
-  Activation = 'qkd.activation',
+  /** Key IDs the master KME cut from ranges: the slave KME cuts the same ranges. */
+  Activations = 'qkd.activations',
   /** A new era of the link: material before it is void. */
   LinkReset = 'qkd.link-reset',
 }
@@ -82,6 +82,16 @@ export class ActivationMessage {
   slaveSaeIds!: string[];
 }
 
+/** Activations of requests answered at about the same time travel in one message. */
+export class ActivationsMessage {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => ActivationMessage)
+  activations!: ActivationMessage[];
+}
+
 export class LinkResetMessage {
   @IsString()
   @MinLength(1)
@@ -103,7 +113,7 @@ export type LinkMessage =
       readonly start: number;
       readonly bytes: Buffer;
     }
-  | { readonly type: LinkMessageType.Activation; readonly activation: ActivationMessage }
+  | { readonly type: LinkMessageType.Activations; readonly activations: ActivationMessage[] }
   | { readonly type: LinkMessageType.LinkReset; readonly reset: LinkResetMessage };
 
 /** Why a message was refused; it goes to the dead-letter queue with this reason logged. */
@@ -132,10 +142,10 @@ export function decodeLinkMessage(raw: RawLinkMessage): LinkMessage {
       if (raw.content.length === 0) throw new MalformedLinkMessageError('empty material block');
       return { type: raw.type, epoch: headers.epoch, start: headers.start, bytes: raw.content };
     }
-    case LinkMessageType.Activation:
+    case LinkMessageType.Activations:
       return {
         type: raw.type,
-        activation: validated(ActivationMessage, parseJson(raw.content), raw.type),
+        activations: validated(ActivationsMessage, parseJson(raw.content), raw.type).activations,
       };
     case LinkMessageType.LinkReset:
       return {

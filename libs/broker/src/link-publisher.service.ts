@@ -7,6 +7,7 @@ import {
   SCHEMA_VERSION,
   SCHEMA_VERSION_HEADER,
   type ActivationMessage,
+  type ActivationsMessage,
   type LinkResetMessage,
 } from './link-messages';
 
@@ -22,8 +23,16 @@ export class BrokerUnavailableError extends Error {
  * The master KME's side of the link's queue: persistent messages through a confirm channel,
  * each publish bounded in time so a dead broker turns into an error, not a hung request.
  */
+interface PendingActivation {
+  readonly activation: ActivationMessage;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 @Injectable()
 export class LinkPublisher {
+  private readonly pending: PendingActivation[] = [];
+
   constructor(
     private readonly amqp: AmqpConnection,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
@@ -40,12 +49,32 @@ export class LinkPublisher {
     });
   }
 
+  /**
+   * Resolves once the broker confirmed the activation. Activations published in the same turn of
+   * the event loop share one message, so a busy KME sends far fewer messages than it answers
+   * requests.
+   */
   publishActivation(activation: ActivationMessage): Promise<void> {
-    return this.publishJson(LinkMessageType.Activation, activation);
+    if (!this.amqp.connected) {
+      return Promise.reject(new BrokerUnavailableError('not connected'));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ activation, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushActivations());
+    });
   }
 
   publishReset(reset: LinkResetMessage): Promise<void> {
     return this.publishJson(LinkMessageType.LinkReset, reset);
+  }
+
+  private flushActivations(): void {
+    const batch = this.pending.splice(0, this.pending.length);
+    const body: ActivationsMessage = { activations: batch.map((entry) => entry.activation) };
+    this.publishJson(LinkMessageType.Activations, body).then(
+      () => batch.forEach((entry) => entry.resolve()),
+      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+    );
   }
 
   private publishJson(type: LinkMessageType, body: object): Promise<void> {

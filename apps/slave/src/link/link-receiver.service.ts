@@ -41,8 +41,8 @@ export class LinkReceiver {
       case LinkMessageType.MaterialBlock:
         this.pool.add({ epoch: message.epoch, start: message.start, bytes: message.bytes });
         return;
-      case LinkMessageType.Activation:
-        this.activate(message.activation);
+      case LinkMessageType.Activations:
+        for (const activation of message.activations) this.activate(activation);
         return;
     }
   }
