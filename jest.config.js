@@ -12,6 +12,8 @@ const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testEnvironment: 'node',
+  // Decorators read metadata at import time, as in the apps' main.ts.
+  setupFiles: ['reflect-metadata'],
   moduleNameMapper,
 };
 
