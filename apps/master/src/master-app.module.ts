@@ -3,7 +3,7 @@ import { BrokerModule } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { EtsiApiModule } from '@app/etsi-api';
 import { ActiveKeyStore } from '@app/key-pool';
-import type { TlsMaterial } from '@app/kme-server';
+import { brokerOptionsOf, etsiApiOptionsOf, type TlsMaterial } from '@app/kme-server';
 import { InternalApiController } from './internal-api/internal-api.controller';
 import { PeerKmeGuard } from './internal-api/peer-kme.guard';
 import { SlaveAllocationService } from './internal-api/slave-allocation.service';
@@ -39,11 +39,7 @@ export class MasterKeysModule {
 @Module({})
 export class MasterAppModule {
   static forRoot(settings: KmeSettings, tls: TlsMaterial): DynamicModule {
-    const broker = BrokerModule.forRoot({
-      amqpUrl: settings.amqpUrl,
-      sharedQueue: settings.sharedQueue,
-      publishTimeoutMs: settings.peerTimeoutMs,
-    });
+    const broker = BrokerModule.forRoot(brokerOptionsOf(settings));
     const keys = MasterKeysModule.forRoot(settings, broker);
     return {
       module: MasterAppModule,
@@ -52,14 +48,7 @@ export class MasterAppModule {
         EtsiApiModule.forRoot({
           imports: [keys],
           keyDelivery: MasterKeyDelivery,
-          options: {
-            kmeId: settings.kmeId,
-            linkedKmeId: settings.linkedKmeId,
-            attachedSaeIds: settings.attachedSaeIds,
-            linkedSaeIds: settings.linkedSaeIds,
-            keys: settings.keys,
-            pinnedSaeCertificate: tls.pinnedSaeCertificate,
-          },
+          options: etsiApiOptionsOf(settings, tls),
         }),
       ],
       controllers: [InternalApiController],

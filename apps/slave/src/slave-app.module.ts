@@ -4,7 +4,7 @@ import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { EtsiApiModule } from '@app/etsi-api';
 import { InternalClientModule } from '@app/internal-client';
 import { ActiveKeyStore, ReplicaPool } from '@app/key-pool';
-import type { TlsMaterial } from '@app/kme-server';
+import { brokerOptionsOf, etsiApiOptionsOf, type TlsMaterial } from '@app/kme-server';
 import { SlaveKeyDelivery } from './keys/slave-key-delivery';
 import { LinkReceiver } from './link/link-receiver.service';
 import { LinkSyncService } from './link/link-sync.service';
@@ -17,11 +17,7 @@ export class SlaveKeysModule {
     return {
       module: SlaveKeysModule,
       imports: [
-        BrokerModule.forRoot({
-          amqpUrl: settings.amqpUrl,
-          sharedQueue: settings.sharedQueue,
-          publishTimeoutMs: settings.peerTimeoutMs,
-        }),
+        BrokerModule.forRoot(brokerOptionsOf(settings)),
         InternalClientModule.forRoot({
           baseUrl: settings.linkedKmeUrl,
           ca: tls.ca,
@@ -56,14 +52,7 @@ export class SlaveAppModule {
         EtsiApiModule.forRoot({
           imports: [keys],
           keyDelivery: SlaveKeyDelivery,
-          options: {
-            kmeId: settings.kmeId,
-            linkedKmeId: settings.linkedKmeId,
-            attachedSaeIds: settings.attachedSaeIds,
-            linkedSaeIds: settings.linkedSaeIds,
-            keys: settings.keys,
-            pinnedSaeCertificate: tls.pinnedSaeCertificate,
-          },
+          options: etsiApiOptionsOf(settings, tls),
         }),
       ],
     };
