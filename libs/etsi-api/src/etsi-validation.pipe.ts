@@ -23,14 +23,35 @@ export class EtsiValidationPipe implements PipeTransform {
 
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'custom' || metadata.type === 'param') return value;
-    // An empty POST body means "all defaults" (§6.2); a body must otherwise be a JSON object.
-    const input: unknown = value ?? {};
-    if (typeof input !== 'object' || Array.isArray(input)) {
-      const what = metadata.type === 'body' ? 'request body' : 'query';
+    // An empty POST body means "all defaults" (§6.2); a body must otherwise be a JSON object
+    // (a JSON `null` body is not one).
+    const input: unknown = value === undefined ? {} : value;
+    const what = metadata.type === 'body' ? 'request body' : 'query';
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new InvalidRequestError(`${what} must be a JSON object`, [{ [what]: 'not an object' }]);
+    }
+    // The validators recurse: deeply nested JSON would overflow the stack (a 500).
+    if (nestedDeeperThan(input, MAX_JSON_DEPTH)) {
+      throw new InvalidRequestError(`${what} is nested too deeply`, [
+        { [what]: `nested deeper than ${MAX_JSON_DEPTH} levels` },
+      ]);
     }
     return this.pipe.transform(input, metadata) as Promise<unknown>;
   }
+}
+
+/** Far deeper than any ETSI body, extensions included; far shallower than a stack overflow. */
+const MAX_JSON_DEPTH = 64;
+
+function nestedDeeperThan(value: object, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [current, depth] = next;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function toInvalidRequest(errors: readonly ValidationError[]): InvalidRequestError {

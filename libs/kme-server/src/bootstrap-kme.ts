@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ConfigurationError,
   loadKmeSettings,
@@ -51,6 +52,14 @@ export async function bootstrapKme(
     },
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: 65_000,
+    // URLs Fastify cannot route (bad percent-encoding, over-long parameter) never reach Nest's
+    // filter: answer them with an ETSI Error body too, as the client fault (400) they are.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .status(400)
+        .header('Content-Type', 'application/json')
+        .send({ message: error.message });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     moduleFactory(settings, tls),

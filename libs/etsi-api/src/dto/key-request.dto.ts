@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsArray, IsInt, IsObject, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { IsArray, IsInt, IsObject, IsOptional, IsString } from 'class-validator';
 
 /** ETSI GS QKD 014 Table 10: Key request data format (POST enc_keys). All fields optional. */
 @ApiSchema({ name: 'KeyRequest' })
@@ -41,8 +41,8 @@ export class KeyRequestDto {
     items: { type: 'object', additionalProperties: true },
   })
   @IsOptional()
+  // No ValidateIf here: it would switch off IsArray too and let a non-array through unchecked.
   @IsArray({ message: 'extension_mandatory must be an array of objects' })
-  @ValidateIf((_, value) => Array.isArray(value))
   @IsObject({ each: true, message: 'extension_mandatory must contain only objects' })
   extension_mandatory?: Record<string, unknown>[];
 
@@ -54,7 +54,6 @@ export class KeyRequestDto {
   })
   @IsOptional()
   @IsArray({ message: 'extension_optional must be an array of objects' })
-  @ValidateIf((_, value) => Array.isArray(value))
   @IsObject({ each: true, message: 'extension_optional must contain only objects' })
   extension_optional?: Record<string, unknown>[];
 }
