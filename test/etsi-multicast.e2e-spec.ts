@@ -193,9 +193,7 @@ describe('ETSI key multicast and several SAEs per KME', () => {
       expect(await decKeys(sae(slave), master, [key.key_ID])).toEqual([key]);
     });
 
-    // KNOWN BUG: a KME keeps no record of keys none of whose slave SAEs is attached to it, so it
-    // answers 400 "not found" where §5.4 requires 401. Remove `.failing` once that is fixed.
-    it.failing('the SAEs of the other KME are refused with 401 (§5.4, Table 7)', async () => {
+    it('the SAEs of the other KME are refused with 401 (§5.4, Table 7)', async () => {
       const [key] = await enc(master, slave, {});
       const answers = await Promise.all(
         othersSaes.map((name) => postKeyIds(pair.client(otherKme, name), master, [key.key_ID])),

@@ -70,7 +70,11 @@ export class EtsiKeysController {
   })
   @SlaveSaeParam
   @EtsiResponses(StatusDto)
-  status(@CallerSae() caller: string, @Param('slave_SAE_ID') slaveSaeId: string): StatusDto {
+  status(
+    @CallerSae() caller: string,
+    @Param('slave_SAE_ID') slaveSaeId: string,
+    @Query(NoQueryParametersPipe) _query: unknown,
+  ): StatusDto {
     return this.keys.status(caller, slaveSaeId);
   }
 

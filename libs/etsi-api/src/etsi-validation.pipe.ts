@@ -69,15 +69,15 @@ function flatten(error: ValidationError, parent: string): ErrorDetail[] {
   return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, path))];
 }
 
-/** POST forms take their parameters in the body only (§6.2, §6.4). */
+/** POST forms and status take no query parameters (§6.2, §6.4). */
 @Injectable()
 export class NoQueryParametersPipe implements PipeTransform {
   transform(value: unknown): unknown {
     const names = value && typeof value === 'object' ? Object.keys(value) : [];
     if (names.length > 0) {
       throw new InvalidRequestError(
-        `${names[0]} is not a parameter of this request: POST takes its parameters in the body`,
-        names.map((name) => ({ [name]: 'query parameters are not accepted with POST' })),
+        `${names[0]} is not a parameter of this request`,
+        names.map((name) => ({ [name]: 'not a query parameter of this request' })),
       );
     }
     return value;

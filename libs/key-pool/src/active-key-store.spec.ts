@@ -189,11 +189,12 @@ describe('ActiveKeyStore', () => {
       );
     });
 
-    it('stores nothing for a key with no slave SAE on this KME', () => {
+    it('stores no key material for a key with no slave SAE on this KME', () => {
       const store = new ActiveKeyStore();
       store.add([activeKey('k1', [])]);
       expect(store.size).toBe(0);
-      expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
+      expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeyAccessDeniedError);
+      expect(() => store.take(['k2'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
     });
   });
 
@@ -297,5 +298,28 @@ describe('ActiveKeyStore', () => {
       expect(other.settled).toBe(true);
       expect(jest.getTimerCount()).toBe(0);
     });
+  });
+});
+
+describe('ActiveKeyStore: keys for the other KME only', () => {
+  const foreign = {
+    keyId: 'f0000000-0000-4000-8000-000000000001',
+    key: Buffer.from('00', 'hex'),
+    masterSaeId: 'sae-1',
+    slaveSaeIds: [],
+  };
+
+  it('refuses them with KeyAccessDeniedError, not not-found, and keeps nothing', () => {
+    const store = new ActiveKeyStore();
+    store.add([foreign]);
+    expect(store.size).toBe(0);
+    expect(() => store.take([foreign.keyId], 'sae-2', 'sae-1')).toThrow(KeyAccessDeniedError);
+  });
+
+  it('counts as arrived for a waiting dec_keys', async () => {
+    const store = new ActiveKeyStore();
+    const waiting = store.whenPresent([foreign.keyId], 60_000);
+    store.add([foreign]);
+    await expect(waiting).resolves.toBeUndefined();
   });
 });

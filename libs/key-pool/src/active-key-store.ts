@@ -21,8 +21,17 @@ interface StoredKey {
   readonly waitingSaeIds: Set<string>;
 }
 
-/** How many fully delivered key IDs are remembered, to refuse a re-fetch without waiting. */
-const REMEMBERED_GONE_KEYS = 100_000;
+/** How many delivered or foreign key IDs are remembered, to answer without waiting. */
+const REMEMBERED_KEY_IDS = 100_000;
+
+/** Adds to a bounded set of IDs, forgetting the oldest. */
+function remember(ids: Set<string>, keyId: string): void {
+  ids.add(keyId);
+  if (ids.size > REMEMBERED_KEY_IDS) {
+    const oldest = ids.values().next().value;
+    if (oldest !== undefined) ids.delete(oldest);
+  }
+}
 
 /**
  * Activated keys on one KME, delivered once to each of their slave SAEs and then removed.
@@ -31,6 +40,8 @@ const REMEMBERED_GONE_KEYS = 100_000;
 export class ActiveKeyStore {
   private readonly keys = new Map<string, StoredKey>();
   private readonly gone = new Set<string>();
+  /** Keys activated for slave SAEs of the other KME only: nobody here may fetch them. */
+  private readonly elsewhere = new Set<string>();
   private readonly waiters = new Map<string, Set<() => void>>();
 
   get size(): number {
@@ -41,27 +52,33 @@ export class ActiveKeyStore {
   add(keys: readonly ActiveKey[]): void {
     const ids = new Set<string>();
     for (const { keyId } of keys) {
-      if (this.keys.has(keyId) || this.gone.has(keyId) || ids.has(keyId)) {
+      if (
+        this.keys.has(keyId) ||
+        this.gone.has(keyId) ||
+        this.elsewhere.has(keyId) ||
+        ids.has(keyId)
+      ) {
         throw new Error(`key ID ${keyId} activated twice`);
       }
       ids.add(keyId);
     }
     for (const { keyId, key, masterSaeId, slaveSaeIds } of keys) {
-      if (slaveSaeIds.length === 0) continue;
-      this.keys.set(keyId, {
-        key,
-        masterSaeId,
-        slaveSaeIds: new Set(slaveSaeIds),
-        waitingSaeIds: new Set(slaveSaeIds),
-      });
+      if (slaveSaeIds.length === 0) remember(this.elsewhere, keyId);
+      else
+        this.keys.set(keyId, {
+          key,
+          masterSaeId,
+          slaveSaeIds: new Set(slaveSaeIds),
+          waitingSaeIds: new Set(slaveSaeIds),
+        });
       const waiting = this.waiters.get(keyId);
       if (waiting) for (const wake of waiting) wake();
     }
   }
 
-  /** True when none of the IDs can still arrive or be served here: they were all delivered. */
+  /** True when an ID cannot arrive any more: delivered already, or not for this KME's SAEs. */
   private knownGone(keyIds: readonly string[]): boolean {
-    return keyIds.some((id) => this.gone.has(id));
+    return keyIds.some((id) => this.gone.has(id) || this.elsewhere.has(id));
   }
 
   /**
@@ -76,7 +93,7 @@ export class ActiveKeyStore {
     for (const keyId of keyIds) {
       const stored = this.keys.get(keyId);
       if (stored === undefined) {
-        missing.push(keyId);
+        (this.elsewhere.has(keyId) ? denied : missing).push(keyId);
         continue;
       }
       found.push(stored);
@@ -104,7 +121,7 @@ export class ActiveKeyStore {
    * when an ID is known to be delivered already. Never throws: `take` then says what is wrong.
    */
   async whenPresent(keyIds: readonly string[], timeoutMs: number): Promise<void> {
-    const absent = () => keyIds.filter((id) => !this.keys.has(id));
+    const absent = () => keyIds.filter((id) => !this.keys.has(id) && !this.elsewhere.has(id));
     if (absent().length === 0 || this.knownGone(keyIds) || timeoutMs <= 0) return;
     await new Promise<void>((resolve) => {
       const ids = absent();
@@ -131,10 +148,6 @@ export class ActiveKeyStore {
 
   private forget(keyId: string): void {
     this.keys.delete(keyId);
-    this.gone.add(keyId);
-    if (this.gone.size > REMEMBERED_GONE_KEYS) {
-      const oldest = this.gone.values().next().value;
-      if (oldest !== undefined) this.gone.delete(oldest);
-    }
+    remember(this.gone, keyId);
   }
 }

@@ -52,6 +52,8 @@ export async function bootstrapKme(
     },
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: 65_000,
+    // SAE IDs in the path have no length limit in the standard; Fastify's default is 100.
+    maxParamLength: 512,
     // URLs Fastify cannot route (bad percent-encoding, over-long parameter) never reach Nest's
     // filter: answer them with an ETSI Error body too, as the client fault (400) they are.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {

@@ -68,6 +68,9 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
       const pause = this.pauseReason();
       if (pause !== undefined) {
         this.report(`paused: ${pause}`);
+        // A paused source earns no credit: it resumes at its rate, not with a burst.
+        this.credit = 0;
+        this.creditAt = Date.now();
         await this.idle(IDLE_CHECK_MS);
         continue;
       }

@@ -1,5 +1,8 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsArray, IsInt, IsObject, IsOptional, IsString } from 'class-validator';
+import { IsArray, IsInt, IsObject, IsString, ValidateIf } from 'class-validator';
+
+/** Optional, but not null: a field sent as null is as wrong as any other non-integer. */
+const IsPresentOrAbsent = () => ValidateIf((_: unknown, value: unknown) => value !== undefined);
 
 /** ETSI GS QKD 014 Table 10: Key request data format (POST enc_keys). All fields optional. */
 @ApiSchema({ name: 'KeyRequest' })
@@ -9,7 +12,7 @@ export class KeyRequestDto {
     example: 3,
     minimum: 1,
   })
-  @IsOptional()
+  @IsPresentOrAbsent()
   @IsInt({ message: 'number must be an integer' })
   number?: number;
 
@@ -18,7 +21,7 @@ export class KeyRequestDto {
       'Size of each key in bits, default value is defined as key_size in Status data format',
     example: 1024,
   })
-  @IsOptional()
+  @IsPresentOrAbsent()
   @IsInt({ message: 'size must be an integer' })
   size?: number;
 
@@ -28,7 +31,7 @@ export class KeyRequestDto {
     example: ['ABCDEFG', 'HIJKLMN'],
     type: [String],
   })
-  @IsOptional()
+  @IsPresentOrAbsent()
   @IsArray({ message: 'additional_slave_SAE_IDs must be an array of SAE IDs' })
   @IsString({ each: true, message: 'additional_slave_SAE_IDs must contain only strings' })
   additional_slave_SAE_IDs?: string[];
@@ -40,8 +43,7 @@ export class KeyRequestDto {
     type: 'array',
     items: { type: 'object', additionalProperties: true },
   })
-  @IsOptional()
-  // No ValidateIf here: it would switch off IsArray too and let a non-array through unchecked.
+  @IsPresentOrAbsent()
   @IsArray({ message: 'extension_mandatory must be an array of objects' })
   @IsObject({ each: true, message: 'extension_mandatory must contain only objects' })
   extension_mandatory?: Record<string, unknown>[];
@@ -52,7 +54,7 @@ export class KeyRequestDto {
     type: 'array',
     items: { type: 'object', additionalProperties: true },
   })
-  @IsOptional()
+  @IsPresentOrAbsent()
   @IsArray({ message: 'extension_optional must be an array of objects' })
   @IsObject({ each: true, message: 'extension_optional must contain only objects' })
   extension_optional?: Record<string, unknown>[];
