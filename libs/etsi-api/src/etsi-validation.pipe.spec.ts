@@ -59,4 +59,12 @@ describe('EtsiValidationPipe', () => {
       expect(error.details.map((detail) => Object.keys(detail)[0])).toContain('extension_optional');
     },
   );
+
+  it.each(['number', 'size', 'additional_slave_SAE_IDs', 'extension_mandatory'])(
+    'refuses %s sent as null instead of leaving it out',
+    async (field) => {
+      const error = await refusal({ [field]: null });
+      expect(error.details.map((detail) => Object.keys(detail)[0])).toContain(field);
+    },
+  );
 });
