@@ -1,0 +1,608 @@
+// `npm run bench`: builds the KMEs if needed, starts the pair on a real broker with a bare
+// mutual-TLS reference server beside it, measures relay throughput, memory and each ETSI route
+// at each concurrency, prints the figures against the targets of issue #5 and saves them as JSON
+// under bench/results/. `npm run bench -- --help` lists the options.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { findFreePort } from '../scripts/lib/net-util';
+import { ensureDevPki } from '../scripts/lib/pki';
+import { BenchClient, type TlsIdentity } from './client';
+import { LoadAbortedError, runLoad, type LoadResult } from './load';
+import { parseBenchArgs, USAGE, UsageError, type BenchOptions, type ScenarioId } from './options';
+import { measureRelay, waitForPools, type PoolProbe } from './pool';
+import { currentLoadAverage, machineInfo, readMemory, readPidFile, type MachineInfo } from './proc';
+import {
+  KmeProcess,
+  REPO_ROOT,
+  ReferenceServerProcess,
+  ensureBuilt,
+  startBroker,
+  type Broker,
+} from './processes';
+import { Progress } from './progress';
+import {
+  cpuTable,
+  evaluateTargets,
+  formatInt,
+  renderReport,
+  renderText,
+  summarize,
+  type BenchResults,
+  type MeasuredRun,
+  type MemoryFigures,
+  type ScenarioRun,
+} from './report';
+import {
+  KEY_BITS,
+  MASTER_SAE,
+  SCENARIOS,
+  SLAVE_SAE,
+  storedKeyCountOf,
+  type Endpoints,
+  type SaeClients,
+} from './scenarios';
+
+const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+const PKI_DIR = join(tmpdir(), 'qkd-kme-bench-pki');
+/** The pool of the memory figure, and the cap the load scenarios draw from. */
+const POOL_KEYS = 1_000_000;
+/** Settings of both KMEs, besides ports, PKI and queue. */
+const KME_ENVIRONMENT: Readonly<Record<string, string>> = {
+  KEY_RATE_BPS: '0',
+  MAX_KEY_COUNT: String(POOL_KEYS),
+  DEFAULT_KEY_SIZE: String(KEY_BITS),
+  MAX_KEYS_PER_REQUEST: '128',
+  LOG_LEVEL: 'warn',
+};
+/** Before each KME scenario both pools hold at least this share of the cap. */
+const REFILL_SHARE = 0.9;
+const RELAY_POLL_MS = 20;
+const RELAY_TIMEOUT_MS = 180_000;
+const REFILL_TIMEOUT_MS = 120_000;
+/** After the pools are full, before reading the memory: let the last blocks settle. */
+const MEMORY_SETTLE_MS = 2_000;
+
+class Interrupted extends Error {}
+
+/** A KME or the reference server died: its output says why, a stack trace would not. */
+class ChildDied extends Error {}
+
+interface Session {
+  readonly options: BenchOptions;
+  readonly progress: Progress;
+  readonly signal: AbortSignal;
+  readonly ca: Buffer;
+  readonly sae1: TlsIdentity;
+  readonly sae2: TlsIdentity;
+}
+
+/** What has been started, stopped in reverse order at the end, on error or on Ctrl-C. */
+class Resources {
+  private readonly stops: { label: string; stop: () => Promise<void> }[] = [];
+  private readonly kills: (() => void)[] = [];
+
+  add(label: string, stop: () => Promise<void>, kill?: () => void): void {
+    this.stops.push({ label, stop });
+    if (kill) this.kills.push(kill);
+  }
+
+  async stopAll(say: (line: string) => void): Promise<void> {
+    while (this.stops.length > 0) {
+      const { label, stop } = this.stops.pop()!;
+      try {
+        await stop();
+      } catch (error) {
+        say(`while stopping ${label}: ${message(error)}`);
+      }
+    }
+  }
+
+  /** Second Ctrl-C: no more waiting. */
+  killAll(): void {
+    for (const kill of this.kills) kill();
+  }
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const progress = new Progress();
+  const say = (line: string) => progress.say(line);
+  const abort = new AbortController();
+  const resources = new Resources();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      say(`${name}: stopping (again to kill everything at once)`);
+      abort.abort();
+    } else {
+      resources.killAll();
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const machine = machineInfo();
+  say(
+    `bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ` +
+      `load average ${machine.loadAverageStart.toFixed(2)}`,
+  );
+  if (machine.loadAverageStart > machine.cores * 0.5) {
+    say('warning: the machine is busy; the figures will be noisy (compare ratios, not absolutes)');
+  }
+
+  const timestamp = new Date().toISOString();
+  const scenarios: ScenarioRun[] = [];
+  let relay: BenchResults['relay'];
+  let memory: MemoryFigures | undefined;
+  let broker: Broker | undefined;
+  let failure: unknown;
+  try {
+    const entries = ensureBuilt(options.build, say);
+    ensureDevPki({ dir: PKI_DIR, names: ['kme-1', 'kme-2', MASTER_SAE, SLAVE_SAE] });
+    const pem = (file: string) => readFileSync(join(PKI_DIR, file));
+    const session: Session = {
+      options,
+      progress,
+      signal: abort.signal,
+      ca: pem('ca.crt'),
+      sae1: { cert: pem(`${MASTER_SAE}.crt`), key: pem(`${MASTER_SAE}.key`) },
+      sae2: { cert: pem(`${SLAVE_SAE}.crt`), key: pem(`${SLAVE_SAE}.key`) },
+    };
+
+    broker = await abortable(startBroker(say), abort.signal);
+    const started = broker;
+    resources.add('the broker', () => {
+      say('stopping the broker');
+      return started.stop();
+    });
+
+    const reference = new ReferenceServerProcess({
+      caFile: join(PKI_DIR, 'ca.crt'),
+      certFile: join(PKI_DIR, 'kme-1.crt'),
+      keyFile: join(PKI_DIR, 'kme-1.key'),
+      allowedCommonNames: [MASTER_SAE, SLAVE_SAE],
+    });
+    resources.add(
+      'the reference server',
+      () => reference.stop(),
+      () => reference.kill(),
+    );
+    await abortable(reference.start(), abort.signal);
+
+    const masterPort = await findFreePort();
+    let slavePort = await findFreePort();
+    while (slavePort === masterPort) slavePort = await findFreePort();
+    const queue = `bench-${randomUUID()}`;
+    const kmeEnv = (self: 'kme-1' | 'kme-2', port: number, peerPort: number) => {
+      const master = self === 'kme-1';
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        NO_COLOR: '1',
+        PORT: String(port),
+        KME_ID: self,
+        LINKED_KME_ID: master ? 'kme-2' : 'kme-1',
+        ATTACHED_SAE_ID: master ? MASTER_SAE : SLAVE_SAE,
+        LINKED_SAE_ID: master ? SLAVE_SAE : MASTER_SAE,
+        LINKED_TO_KME: `https://localhost:${peerPort}`,
+        CA_FILE: join(PKI_DIR, 'ca.crt'),
+        KME_CERT: join(PKI_DIR, `${self}.crt`),
+        KME_KEY: join(PKI_DIR, `${self}.key`),
+        AMQP_URL: started.url,
+        MQ_SHARED_QUEUE: queue,
+        ...KME_ENVIRONMENT,
+      };
+      return env;
+    };
+    // For profiling: node arguments for both KMEs, e.g.
+    // BENCH_KME_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/kme-prof' (written when the KME stops).
+    const nodeArgs = (process.env.BENCH_KME_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const master = new KmeProcess(
+      'kme-1',
+      entries.master,
+      masterPort,
+      kmeEnv('kme-1', masterPort, slavePort),
+      nodeArgs,
+    );
+    const slave = new KmeProcess(
+      'kme-2',
+      entries.slave,
+      slavePort,
+      kmeEnv('kme-2', slavePort, masterPort),
+      nodeArgs,
+    );
+    resources.add(
+      'the KMEs',
+      async () => {
+        say('stopping the KMEs');
+        await Promise.all([master.stop(), slave.stop()]);
+      },
+      () => {
+        master.kill();
+        slave.kill();
+      },
+    );
+
+    /** The promise, unless a child process dies first: then its exit and output. */
+    const whileAlive = <T>(promise: Promise<T>): Promise<T> => {
+      const deaths = [master, slave, reference].map((child) =>
+        child.died().catch((error: Error) => Promise.reject(new ChildDied(error.message))),
+      );
+      // Whoever loses the race must not turn into an unhandled rejection later.
+      for (const death of deaths) void death.catch(() => undefined);
+      return Promise.race([promise, ...deaths]);
+    };
+
+    const endpoints: Endpoints = {
+      master: `https://127.0.0.1:${masterPort}`,
+      slave: `https://127.0.0.1:${slavePort}`,
+      reference: `https://127.0.0.1:${reference.port}`,
+    };
+    const masterStatus = new BenchClient(session.ca, session.sae1, 1);
+    const slaveStatus = new BenchClient(session.ca, session.sae2, 1);
+    resources.add('the status clients', async () => {
+      await Promise.all([masterStatus.destroy(), slaveStatus.destroy()]);
+    });
+    const masterProbe: PoolProbe = async () =>
+      storedKeyCountOf(
+        await masterStatus.getJson(endpoints.master, `/api/v1/keys/${SLAVE_SAE}/status`),
+      );
+    const slaveProbe: PoolProbe = async () =>
+      storedKeyCountOf(
+        await slaveStatus.getJson(endpoints.slave, `/api/v1/keys/${MASTER_SAE}/status`),
+      );
+
+    // The slave KME first, so its pool is seen empty before the master KME ships anything.
+    say(
+      `starting the slave KME (kme-2, :${slavePort}), then the master KME (kme-1, :${masterPort})`,
+    );
+    slave.start();
+    await abortable(slave.waitServing(), abort.signal);
+    master.start();
+    const masterServing = master.waitServing();
+    masterServing.catch(() => undefined);
+
+    if (options.relay) {
+      const label = "relay to the slave KME's pool (KEY_RATE_BPS=0)";
+      progress.begin(label, POOL_KEYS, 'waiting for material');
+      relay = await whileAlive(
+        measureRelay(slaveProbe, {
+          capKeys: POOL_KEYS,
+          keyBits: KEY_BITS,
+          intervalMs: RELAY_POLL_MS,
+          timeoutMs: RELAY_TIMEOUT_MS,
+          signal: abort.signal,
+          onSample: (count, elapsedMs) =>
+            progress.update(count, `${formatInt(count)} keys, ${(elapsedMs / 1000).toFixed(1)} s`),
+        }),
+      );
+      progress.end(
+        Progress.line(
+          label,
+          `${relay.mbitPerSec.toFixed(1)} Mbit/s: ${formatInt(relay.keys)} keys in ${(relay.ms / 1000).toFixed(2)} s` +
+            (relay.complete ? '' : ' (the pool never filled)'),
+        ),
+      );
+    }
+    await abortable(masterServing, abort.signal);
+    await whileAlive(
+      fillPools(session, [masterProbe, slaveProbe], POOL_KEYS, 'filling both pools'),
+    );
+    checkAlive([master, slave, reference]);
+
+    if (options.relay) {
+      await delay(MEMORY_SETTLE_MS, undefined, { signal: abort.signal }).catch(() => undefined);
+      if (abort.signal.aborted) throw new Interrupted();
+      memory = {
+        keys: POOL_KEYS,
+        keyBits: KEY_BITS,
+        master: readMemory(master.pid!),
+        slave: readMemory(slave.pid!),
+      };
+      say(
+        Progress.line(
+          `resident memory, ${formatInt(POOL_KEYS)} keys of ${KEY_BITS} bits`,
+          `kme-1 ${memory.master.rssMb.toFixed(1)} MB, kme-2 ${memory.slave.rssMb.toFixed(1)} MB`,
+        ),
+      );
+    }
+
+    const brokerPid = broker.pidFile === undefined ? undefined : readPidFile(broker.pidFile);
+    const cpuPids = new Map<string, number>([
+      ['kme-1', master.pid!],
+      ['kme-2', slave.pid!],
+      ['reference', reference.pid!],
+    ]);
+    if (brokerPid !== undefined) cpuPids.set('broker', brokerPid);
+
+    const plan: ScenarioId[] = [...options.scenarios];
+    if (options.referenceTwice) plan.push('reference');
+    for (const id of plan) {
+      for (const concurrency of options.concurrencies) {
+        if (id !== 'reference') {
+          await whileAlive(
+            fillPools(
+              session,
+              [masterProbe, slaveProbe],
+              Math.floor(POOL_KEYS * REFILL_SHARE),
+              'refilling the pools',
+            ),
+          );
+        }
+        checkAlive([master, slave, reference]);
+        const outcome = await measure(session, id, concurrency, endpoints, cpuPids);
+        checkAlive([master, slave, reference]);
+        const runs: MeasuredRun[] = [];
+        if ('result' in outcome) {
+          const rssAfterMb = {
+            'kme-1': readMemory(master.pid!).rssMb,
+            'kme-2': readMemory(slave.pid!).rssMb,
+          };
+          runs.push({ ...outcome.result, rssAfterMb });
+        }
+        const row = scenarios.findIndex((run) => run.id === id && run.concurrency === concurrency);
+        if (row >= 0) {
+          scenarios[row] = { ...scenarios[row], runs: [...scenarios[row].runs, ...runs] };
+        } else {
+          scenarios.push({
+            id,
+            title: SCENARIOS[id].title,
+            concurrency,
+            runs,
+            skipped: 'skipped' in outcome ? outcome.skipped : undefined,
+          });
+        }
+      }
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    progress.end();
+    await resources.stopAll(say);
+  }
+
+  const interrupted = abort.signal.aborted;
+  if (failure !== undefined && !interrupted && !(failure instanceof Interrupted)) {
+    const detail =
+      failure instanceof ChildDied || !(failure instanceof Error)
+        ? message(failure)
+        : (failure.stack ?? failure.message);
+    say(`bench failed: ${detail}`);
+  }
+  machine.loadAverageEnd = currentLoadAverage();
+  const results = buildResults(
+    timestamp,
+    machine,
+    options,
+    broker,
+    scenarios,
+    relay,
+    memory,
+    failure === undefined,
+  );
+  if (scenarios.length > 0 || relay !== undefined) print(results, options);
+  if (results.complete && options.save) {
+    const files = save(results);
+    say(`results saved: ${files.join(', ')}`);
+  } else if (options.save) {
+    say('results not saved: the run is incomplete');
+  }
+  if (interrupted) return 130;
+  if (!results.complete) return 1;
+  return options.strict && results.targets.some((target) => target.pass === false) ? 1 : 0;
+}
+
+/** One scenario at one concurrency: a preflight request, then the timed load. */
+async function measure(
+  session: Session,
+  id: ScenarioId,
+  concurrency: number,
+  endpoints: Endpoints,
+  cpuPids: ReadonlyMap<string, number>,
+): Promise<{ result: LoadResult } | { skipped: string }> {
+  const { options, progress, signal } = session;
+  const scenario = SCENARIOS[id];
+  const clients: SaeClients = {
+    sae1: new BenchClient(session.ca, session.sae1, concurrency),
+    sae2: new BenchClient(session.ca, session.sae2, concurrency),
+  };
+  const label = `${scenario.title}, ×${concurrency}`;
+  try {
+    try {
+      await scenario.run(clients, endpoints);
+    } catch (error) {
+      progress.say(Progress.line(label, `skipped: the first request failed: ${message(error)}`));
+      return { skipped: `first request failed: ${message(error).slice(0, 120)}` };
+    }
+    const warmupMs = options.warmupSec * 1000;
+    const durationMs = options.durationSec * 1000;
+    progress.begin(label, warmupMs + durationMs, 'warming up');
+    const result = await runLoad({
+      concurrency,
+      warmupMs,
+      durationMs,
+      op: () => scenario.run(clients, endpoints),
+      keysPerOp: scenario.keysPerOp,
+      requestsPerOp: scenario.requestsPerOp,
+      cpuPids,
+      signal,
+      onTick: (tick) =>
+        progress.update(
+          tick.elapsedMs,
+          tick.measuring
+            ? `${formatInt(tick.opsPerSec)} ops/s` +
+                (tick.errors > 0 ? `, ${tick.errors} errors` : '')
+            : 'warming up',
+        ),
+    });
+    const latency = result.latency;
+    progress.end(
+      Progress.line(
+        label,
+        `${formatInt(result.opsPerSec)} ops/s` +
+          (scenario.keysPerOp > 1 ? `, ${formatInt(result.keysPerSec)} keys/s` : '') +
+          (latency
+            ? `, p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms`
+            : '') +
+          (result.errors > 0 ? `, ${result.errors} errors` : ''),
+      ),
+    );
+    return { result };
+  } catch (error) {
+    if (error instanceof LoadAbortedError) throw new Interrupted();
+    throw error;
+  } finally {
+    await Promise.all([clients.sae1.destroy(), clients.sae2.destroy()]);
+  }
+}
+
+/** Waits, with a bar, until both KMEs report at least `keys` stored keys. */
+async function fillPools(
+  session: Session,
+  probes: readonly PoolProbe[],
+  keys: number,
+  label: string,
+): Promise<void> {
+  const { progress, signal } = session;
+  progress.begin(label, keys, '');
+  const began = performance.now();
+  const full = await waitForPools(probes, keys, REFILL_TIMEOUT_MS, signal, (lowest) =>
+    progress.update(Math.min(lowest, keys), `${formatInt(lowest)} keys`),
+  );
+  if (signal.aborted) throw new Interrupted();
+  const seconds = ((performance.now() - began) / 1000).toFixed(1);
+  if (!full) {
+    progress.end(
+      Progress.line(
+        label,
+        `warning: not ${formatInt(keys)} keys after ${seconds} s; measuring anyway`,
+      ),
+    );
+  } else {
+    progress.end();
+  }
+}
+
+function checkAlive(children: readonly { failure(): string | undefined }[]): void {
+  for (const child of children) {
+    const why = child.failure();
+    if (why !== undefined) throw new ChildDied(why);
+  }
+}
+
+function buildResults(
+  timestamp: string,
+  machine: MachineInfo,
+  options: BenchOptions,
+  broker: Broker | undefined,
+  scenarios: readonly ScenarioRun[],
+  relay: BenchResults['relay'],
+  memory: MemoryFigures | undefined,
+  complete: boolean,
+): BenchResults {
+  return {
+    timestamp,
+    machine,
+    settings: {
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      concurrencies: options.concurrencies,
+      broker: broker?.description ?? 'none',
+      kmeEnvironment: KME_ENVIRONMENT,
+    },
+    figures: summarize(scenarios, relay, memory),
+    scenarios,
+    relay,
+    memory,
+    targets: evaluateTargets(scenarios, options.concurrencies, relay, memory),
+    complete,
+  };
+}
+
+function print(results: BenchResults, options: BenchOptions): void {
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  out('');
+  out(renderReport(results, false));
+  out('');
+  out('CPU during each measured window (% of one core) and resident memory after it:');
+  out(renderText(cpuTable(results.scenarios)));
+  const failures = results.scenarios.flatMap((run) =>
+    run.runs.flatMap((result) =>
+      Object.entries(result.errorKinds).map(
+        ([kind, { count, example }]) =>
+          `  ${run.title}, ×${run.concurrency}: ${count} × ${kind}: ${example}`,
+      ),
+    ),
+  );
+  if (failures.length > 0)
+    out(['', 'Failed operations (warm-up included):', ...failures].join('\n'));
+  if (options.markdown) {
+    out('');
+    out('Markdown, for the README:');
+    out('');
+    out(renderReport(results, true));
+  }
+}
+
+/** bench/results/<timestamp>.json and bench/results/latest.json, each written whole. */
+function save(results: BenchResults): string[] {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  const name = `${results.timestamp.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`;
+  const files = [join(RESULTS_DIR, name), join(RESULTS_DIR, 'latest.json')];
+  for (const file of files) {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  }
+  return files.map((file) => file.slice(REPO_ROOT.length + 1));
+}
+
+/** Rejects with Interrupted as soon as the signal aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Interrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Exit once stdout is written out (a pipe is written asynchronously), whatever is still open.
+main().then(
+  (code) => process.stdout.write('', () => process.exit(code)),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      () => process.exit(1),
+    );
+  },
+);
