@@ -3,7 +3,12 @@ import { BrokerModule } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { EtsiApiModule } from '@app/etsi-api';
 import { ActiveKeyStore } from '@app/key-pool';
-import { brokerOptionsOf, etsiApiOptionsOf, type TlsMaterial } from '@app/kme-server';
+import {
+  activeKeyStoreOf,
+  brokerOptionsOf,
+  etsiApiOptionsOf,
+  type TlsMaterial,
+} from '@app/kme-server';
 import { InternalApiController } from './internal-api/internal-api.controller';
 import { PeerKmeGuard } from './internal-api/peer-kme.guard';
 import { SlaveAllocationService } from './internal-api/slave-allocation.service';
@@ -23,7 +28,7 @@ export class MasterKeysModule {
       providers: [
         { provide: KME_SETTINGS, useValue: settings },
         { provide: MasterMaterial, useValue: new MasterMaterial() },
-        { provide: ActiveKeyStore, useValue: new ActiveKeyStore() },
+        { provide: ActiveKeyStore, useValue: activeKeyStoreOf(settings) },
         SlaveLinkService,
         KeySourceService,
         KeyAllocator,

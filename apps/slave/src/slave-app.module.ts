@@ -4,7 +4,12 @@ import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { EtsiApiModule } from '@app/etsi-api';
 import { InternalClientModule } from '@app/internal-client';
 import { ActiveKeyStore, ReplicaPool } from '@app/key-pool';
-import { brokerOptionsOf, etsiApiOptionsOf, type TlsMaterial } from '@app/kme-server';
+import {
+  activeKeyStoreOf,
+  brokerOptionsOf,
+  etsiApiOptionsOf,
+  type TlsMaterial,
+} from '@app/kme-server';
 import { SlaveKeyDelivery } from './keys/slave-key-delivery';
 import { LinkReceiver } from './link/link-receiver.service';
 import { LinkSyncService } from './link/link-sync.service';
@@ -29,7 +34,7 @@ export class SlaveKeysModule {
       providers: [
         { provide: KME_SETTINGS, useValue: settings },
         { provide: ReplicaPool, useValue: new ReplicaPool() },
-        { provide: ActiveKeyStore, useValue: new ActiveKeyStore() },
+        { provide: ActiveKeyStore, useValue: activeKeyStoreOf(settings) },
         { provide: SlaveInstance, useValue: new SlaveInstance() },
         LinkReceiver,
         LinkSyncService,

@@ -17,6 +17,8 @@ export function defaultEnvironment(role: KmeRole): Record<string, string> {
     MAX_KEY_COUNT: '1000',
     MAX_KEYS_PER_REQUEST: '128',
     MAX_SAE_ID_COUNT: '4',
+    // Keys handed to a master SAE whose slave SAEs never fetch them: bounded, oldest dropped.
+    MAX_ACTIVE_KEYS: '1000000',
     // 1000 keys of 128 bits in about two seconds.
     KEY_RATE_BPS: '64000',
     MQ_HOST: 'localhost',

@@ -100,6 +100,11 @@ export class KmeEnvironment {
   MAX_KEYS_PER_REQUEST!: number;
 
   @Transform(toInt)
+  @IsInt({ message: 'MAX_ACTIVE_KEYS must be a positive integer' })
+  @Min(1, { message: 'MAX_ACTIVE_KEYS must be a positive integer' })
+  MAX_ACTIVE_KEYS!: number;
+
+  @Transform(toInt)
   @IsInt({ message: 'MAX_SAE_ID_COUNT must be an integer of 0 or more' })
   @Min(0, { message: 'MAX_SAE_ID_COUNT must be an integer of 0 or more' })
   MAX_SAE_ID_COUNT!: number;

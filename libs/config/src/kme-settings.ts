@@ -41,4 +41,6 @@ export interface KeyLimits {
   readonly maxKeyCount: number;
   readonly maxKeysPerRequest: number;
   readonly maxSaeIdCount: number;
+  /** Most keys kept for slave SAEs that have not fetched them yet. */
+  readonly maxActiveKeys: number;
 }

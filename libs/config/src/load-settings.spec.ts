@@ -46,6 +46,7 @@ describe('loadKmeSettings', () => {
           maxKeyCount: 1000,
           maxKeysPerRequest: 128,
           maxSaeIdCount: 4,
+          maxActiveKeys: 1_000_000,
         },
         keyRateBps: 64000,
         amqpUrl: 'amqp://guest:guest@localhost:5672',

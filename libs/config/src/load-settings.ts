@@ -72,6 +72,7 @@ export function loadKmeSettings(
       maxKeyCount: parsed.MAX_KEY_COUNT,
       maxKeysPerRequest: parsed.MAX_KEYS_PER_REQUEST,
       maxSaeIdCount: parsed.MAX_SAE_ID_COUNT,
+      maxActiveKeys: parsed.MAX_ACTIVE_KEYS,
     },
     keyRateBps: parsed.KEY_RATE_BPS,
     amqpUrl: parsed.AMQP_URL ?? amqpUrlFromParts(parsed),

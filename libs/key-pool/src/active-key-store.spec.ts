@@ -323,3 +323,23 @@ describe('ActiveKeyStore: keys for the other KME only', () => {
     await expect(waiting).resolves.toBeUndefined();
   });
 });
+
+describe('ActiveKeyStore capacity', () => {
+  const key = (i: number): ActiveKey => ({
+    keyId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    key: Buffer.from([i & 0xff]),
+    masterSaeId: 'sae-1',
+    slaveSaeIds: ['sae-2'],
+  });
+
+  it('drops the oldest undelivered keys once over capacity, and says how many', () => {
+    const dropped: number[] = [];
+    const store = new ActiveKeyStore({ capacity: 100, onDropped: (count) => dropped.push(count) });
+    for (let i = 0; i < 111; i++) store.add([key(i)]);
+    expect(store.size).toBe(100);
+    expect(dropped).toEqual([11]);
+    expect(() => store.take([key(0).keyId], 'sae-2', 'sae-1')).toThrow(KeysNotFoundError);
+    expect(store.take([key(110).keyId], 'sae-2', 'sae-1')[0].key).toEqual(key(110).key);
+    expect(store.take([key(11).keyId], 'sae-2', 'sae-1')[0].key).toEqual(key(11).key);
+  });
+});

@@ -17,20 +17,35 @@ export interface DeliveredKey {
 interface StoredKey {
   readonly key: Buffer;
   readonly masterSaeId: string;
-  readonly slaveSaeIds: ReadonlySet<string>;
-  readonly waitingSaeIds: Set<string>;
+  readonly slaveSaeIds: readonly string[];
+  /** Slave SAEs that have not fetched the key yet; usually one, so an array beats a Set. */
+  readonly waiting: string[];
+}
+
+export interface ActiveKeyStoreOptions {
+  /** Most undelivered keys kept; beyond it the oldest are dropped. */
+  readonly capacity?: number;
+  /** Told how many undelivered keys were dropped for room. */
+  readonly onDropped?: (count: number) => void;
 }
 
 /** How many delivered or foreign key IDs are remembered, to answer without waiting. */
-const REMEMBERED_KEY_IDS = 100_000;
+const REMEMBERED_KEY_IDS = 50_000;
 
-/** Adds to a bounded set of IDs, forgetting the oldest. */
-function remember(ids: Set<string>, keyId: string): void {
-  ids.add(keyId);
-  if (ids.size > REMEMBERED_KEY_IDS) {
-    const oldest = ids.values().next().value;
-    if (oldest !== undefined) ids.delete(oldest);
+/**
+ * Removes the oldest entries once a collection is 10% over `limit`, all in one pass: removing one
+ * at a time from the front of a busy Map or Set makes every removal walk the earlier deletions.
+ */
+function trimOldest(entries: Set<string> | Map<string, unknown>, limit: number): number {
+  if (entries.size <= limit + Math.ceil(limit / 10)) return 0;
+  const excess = entries.size - limit;
+  let removed = 0;
+  for (const id of entries.keys()) {
+    if (removed === excess) break;
+    entries.delete(id);
+    removed++;
   }
+  return removed;
 }
 
 /**
@@ -43,6 +58,11 @@ export class ActiveKeyStore {
   /** Keys activated for slave SAEs of the other KME only: nobody here may fetch them. */
   private readonly elsewhere = new Set<string>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly capacity: number;
+
+  constructor(private readonly options: ActiveKeyStoreOptions = {}) {
+    this.capacity = options.capacity ?? 1_000_000;
+  }
 
   get size(): number {
     return this.keys.size;
@@ -52,33 +72,18 @@ export class ActiveKeyStore {
   add(keys: readonly ActiveKey[]): void {
     const ids = new Set<string>();
     for (const { keyId } of keys) {
-      if (
-        this.keys.has(keyId) ||
-        this.gone.has(keyId) ||
-        this.elsewhere.has(keyId) ||
-        ids.has(keyId)
-      ) {
-        throw new Error(`key ID ${keyId} activated twice`);
-      }
+      if (this.known(keyId) || ids.has(keyId)) throw new Error(`key ID ${keyId} activated twice`);
       ids.add(keyId);
     }
     for (const { keyId, key, masterSaeId, slaveSaeIds } of keys) {
-      if (slaveSaeIds.length === 0) remember(this.elsewhere, keyId);
-      else
-        this.keys.set(keyId, {
-          key,
-          masterSaeId,
-          slaveSaeIds: new Set(slaveSaeIds),
-          waitingSaeIds: new Set(slaveSaeIds),
-        });
+      if (slaveSaeIds.length === 0) this.elsewhere.add(keyId);
+      else this.keys.set(keyId, { key, masterSaeId, slaveSaeIds, waiting: [...slaveSaeIds] });
       const waiting = this.waiters.get(keyId);
       if (waiting) for (const wake of waiting) wake();
     }
-  }
-
-  /** True when an ID cannot arrive any more: delivered already, or not for this KME's SAEs. */
-  private knownGone(keyIds: readonly string[]): boolean {
-    return keyIds.some((id) => this.gone.has(id) || this.elsewhere.has(id));
+    trimOldest(this.elsewhere, REMEMBERED_KEY_IDS);
+    const dropped = trimOldest(this.keys, this.capacity);
+    if (dropped > 0) this.options.onDropped?.(dropped);
   }
 
   /**
@@ -97,9 +102,9 @@ export class ActiveKeyStore {
         continue;
       }
       found.push(stored);
-      if (!stored.slaveSaeIds.has(callerSaeId) || stored.masterSaeId !== masterSaeId) {
+      if (!stored.slaveSaeIds.includes(callerSaeId) || stored.masterSaeId !== masterSaeId) {
         denied.push(keyId);
-      } else if (!stored.waitingSaeIds.has(callerSaeId)) {
+      } else if (!stored.waiting.includes(callerSaeId)) {
         missing.push(keyId);
       }
     }
@@ -108,21 +113,26 @@ export class ActiveKeyStore {
       throw new KeysNotFoundError(missing);
     }
 
-    return keyIds.map((keyId, index) => {
+    const delivered = keyIds.map((keyId, index) => {
       const stored = found[index];
-      stored.waitingSaeIds.delete(callerSaeId);
-      if (stored.waitingSaeIds.size === 0) this.forget(keyId);
+      stored.waiting.splice(stored.waiting.indexOf(callerSaeId), 1);
+      if (stored.waiting.length === 0) {
+        this.keys.delete(keyId);
+        this.gone.add(keyId);
+      }
       return { keyId, key: stored.key };
     });
+    trimOldest(this.gone, REMEMBERED_KEY_IDS);
+    return delivered;
   }
 
   /**
    * Resolves once every ID is present, or after `timeoutMs`, whichever is first. Returns at once
-   * when an ID is known to be delivered already. Never throws: `take` then says what is wrong.
+   * when an ID can no longer arrive. Never throws: `take` then says what is wrong.
    */
   async whenPresent(keyIds: readonly string[], timeoutMs: number): Promise<void> {
     const absent = () => keyIds.filter((id) => !this.keys.has(id) && !this.elsewhere.has(id));
-    if (absent().length === 0 || this.knownGone(keyIds) || timeoutMs <= 0) return;
+    if (absent().length === 0 || keyIds.some((id) => this.gone.has(id)) || timeoutMs <= 0) return;
     await new Promise<void>((resolve) => {
       const ids = absent();
       const check = () => {
@@ -146,8 +156,8 @@ export class ActiveKeyStore {
     });
   }
 
-  private forget(keyId: string): void {
-    this.keys.delete(keyId);
-    remember(this.gone, keyId);
+  /** True when the ID is held here or was seen here: it is not still on its way to this KME. */
+  known(keyId: string): boolean {
+    return this.keys.has(keyId) || this.gone.has(keyId) || this.elsewhere.has(keyId);
   }
 }

@@ -1,3 +1,3 @@
 export { bootstrapKme, runKme, type KmeModuleFactory } from './bootstrap-kme';
 export { readTlsMaterial, type TlsMaterial } from './tls';
-export { brokerOptionsOf, etsiApiOptionsOf } from './module-options';
+export { activeKeyStoreOf, brokerOptionsOf, etsiApiOptionsOf } from './module-options';

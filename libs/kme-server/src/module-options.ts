@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import type { BrokerOptions } from '@app/broker';
 import type { KmeSettings } from '@app/config';
 import type { EtsiApiOptions } from '@app/etsi-api';
+import { ActiveKeyStore } from '@app/key-pool';
 import type { TlsMaterial } from './tls';
 
 /** What the ETSI API needs from a KME's settings; the same for both KMEs. */
@@ -19,3 +21,15 @@ export const brokerOptionsOf = (settings: KmeSettings): BrokerOptions => ({
   sharedQueue: settings.sharedQueue,
   publishTimeoutMs: settings.peerTimeoutMs,
 });
+
+/** The store of keys awaiting their slave SAEs, bounded by MAX_ACTIVE_KEYS. */
+export const activeKeyStoreOf = (settings: KmeSettings): ActiveKeyStore => {
+  const logger = new Logger('ActiveKeys');
+  return new ActiveKeyStore({
+    capacity: settings.keys.maxActiveKeys,
+    onDropped: (count) =>
+      logger.warn(
+        `${count} keys never fetched by their slave SAEs were dropped (MAX_ACTIVE_KEYS=${settings.keys.maxActiveKeys})`,
+      ),
+  });
+};
