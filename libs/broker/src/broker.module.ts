@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-rabbitmq';
-import { BROKER_OPTIONS, type BrokerOptions } from './broker.options';
+import { BROKER_OPTIONS, MATERIAL_CHANNEL, type BrokerOptions } from './broker.options';
 import { LinkConsumer } from './link-consumer.service';
 import { LinkPublisher } from './link-publisher.service';
 import { linkExchanges, linkQueues } from './link-topology';
@@ -24,6 +24,7 @@ export class BrokerModule {
           registerHandlers: false,
           enableControllerDiscovery: false,
           prefetchCount: PREFETCH,
+          channels: { [MATERIAL_CHANNEL]: { prefetchCount: PREFETCH } },
           exchanges: linkExchanges(),
           queues: linkQueues(options.sharedQueue),
           defaultSubscribeErrorBehavior: MessageHandlerErrorBehavior.NACK,

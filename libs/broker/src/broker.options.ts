@@ -10,3 +10,6 @@ export const BROKER_OPTIONS = Symbol('BROKER_OPTIONS');
 
 export const DEAD_LETTER_EXCHANGE = 'qkd.dead-letter';
 export const deadLetterQueueOf = (sharedQueue: string): string => `${sharedQueue}.dead-letter`;
+
+/** The publishing channel of material blocks; everything else uses the default channel. */
+export const MATERIAL_CHANNEL = 'qkd-material';

@@ -41,10 +41,16 @@ export class LinkConsumer {
           queueOptions: linkQueueOptions(queue),
           deserializer: (_content, message) => message,
           errorHandler: (channel, message, error) => {
-            this.logger.error(
-              `link message handler failed, dead-lettering it: ${error instanceof Error ? error.message : String(error)}`,
-            );
-            channel.nack(message, false, false);
+            const reason = error instanceof Error ? error.message : String(error);
+            try {
+              channel.nack(message, false, false);
+            } catch {
+              // The channel closed under the message (broker gone): the broker requeues it by
+              // itself and the receiver ignores a redelivery. A throw here would kill the KME.
+              this.logger.warn(`link message left unsettled, its channel closed: ${reason}`);
+              return;
+            }
+            this.logger.error(`link message handler failed, dead-lettering it: ${reason}`);
           },
         },
         'LinkConsumer',

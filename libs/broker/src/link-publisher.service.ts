@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import type { MaterialBlock } from '@app/key-pool';
-import { BROKER_OPTIONS, type BrokerOptions } from './broker.options';
+import { BROKER_OPTIONS, MATERIAL_CHANNEL, type BrokerOptions } from './broker.options';
 import {
   LinkMessageType,
   SCHEMA_VERSION,
@@ -42,11 +42,19 @@ export class LinkPublisher {
     return this.amqp.connected;
   }
 
+  /**
+   * Blocks go through a channel of their own, so that a large block being written never holds up
+   * the activations a waiting SAE needs. Order still holds: an activation names material only
+   * once its block was confirmed, that is, already on the queue.
+   */
   publishBlock(block: MaterialBlock): Promise<void> {
-    return this.publish(LinkMessageType.MaterialBlock, block.bytes, 'application/octet-stream', {
-      epoch: block.epoch,
-      start: block.start,
-    });
+    return this.publish(
+      LinkMessageType.MaterialBlock,
+      block.bytes,
+      'application/octet-stream',
+      { epoch: block.epoch, start: block.start },
+      MATERIAL_CHANNEL,
+    );
   }
 
   /**
@@ -86,6 +94,7 @@ export class LinkPublisher {
     content: Buffer,
     contentType: string,
     headers: Record<string, unknown>,
+    channel?: string,
   ): Promise<void> {
     if (!this.amqp.connected) throw new BrokerUnavailableError('not connected');
     // amqp-connection-manager drops a buffered message after `timeout` and rejects the publish.
@@ -97,7 +106,15 @@ export class LinkPublisher {
       timeout: this.options.publishTimeoutMs,
     };
     try {
-      const accepted = await this.amqp.publish('', this.options.sharedQueue, content, options);
+      const accepted =
+        channel === undefined
+          ? await this.amqp.publish('', this.options.sharedQueue, content, options)
+          : await this.amqp.managedChannels[channel].publish(
+              '',
+              this.options.sharedQueue,
+              content,
+              options,
+            );
       if (!accepted) throw new Error('publish not confirmed');
     } catch (error) {
       throw new BrokerUnavailableError(error instanceof Error ? error.message : String(error));

@@ -15,7 +15,7 @@ import { SlaveLinkService } from './slave-link.service';
 const randomBytesAsync = promisify(randomBytes);
 
 /** Largest block shipped at once: big enough for a fast relay, small enough to keep latency low. */
-const MAX_BLOCK_BYTES = 256 * 1024;
+const MAX_BLOCK_BYTES = 64 * 1024;
 /** How often a rate-limited source emits a block. */
 const TICK_MS = 100;
 /** Longest idle wait before the source looks at the link again without being woken. */
