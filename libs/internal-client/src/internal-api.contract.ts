@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -10,6 +11,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateNested,
 } from 'class-validator';
 
 /** The master KME's KME-to-KME API; only the peer KME's certificate is admitted. */
@@ -49,22 +51,8 @@ export class LinkSyncResponseDto {
   reset!: boolean;
 }
 
-export class AllocationRequestDto {
-  @ApiProperty({
-    description: 'Idempotency key: a repeated request gets the first answer',
-    example: '0b8a1c1e-6d7e-4c3f-9a55-1b1f5b0a6d3c',
-  })
-  @IsUUID('all')
-  requestId!: string;
-
-  @ApiProperty({
-    description: 'The slave KME run that asks; must be the synchronised one',
-    example: '5b0b2c4e-…',
-  })
-  @IsString()
-  @MinLength(1)
-  slaveInstanceId!: string;
-
+/** One enc_keys request of an SAE of the slave KME. */
+export class AllocationItemDto {
   @ApiProperty({
     description: 'Master SAE of the keys (attached to the slave KME)',
     example: 'sae-2',
@@ -93,7 +81,36 @@ export class AllocationRequestDto {
   size!: number;
 }
 
-export class AllocationResponseDto {
+/** The enc_keys requests the slave KME received at about the same time, allocated in one call. */
+export class AllocationRequestDto {
+  @ApiProperty({
+    description: 'Idempotency key: a repeated request gets the first answer',
+    example: '0b8a1c1e-6d7e-4c3f-9a55-1b1f5b0a6d3c',
+  })
+  @IsUUID('all')
+  requestId!: string;
+
+  @ApiProperty({
+    description: 'The slave KME run that asks; must be the synchronised one',
+    example: '5b0b2c4e-…',
+  })
+  @IsString()
+  @MinLength(1)
+  slaveInstanceId!: string;
+
+  @ApiProperty({
+    description: 'The requests, each allocated on its own',
+    type: [AllocationItemDto],
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => AllocationItemDto)
+  requests!: AllocationItemDto[];
+}
+
+export class AllocatedKeysDto {
   @ApiProperty({ description: 'Epoch of the material', example: 'c0d6a1a2-…' })
   epoch!: string;
 
@@ -108,4 +125,29 @@ export class AllocationResponseDto {
 
   @ApiProperty({ description: 'Key IDs, in stream order', type: [String] })
   keyIds!: string[];
+}
+
+export class AllocationErrorDto {
+  @ApiProperty({ description: 'HTTP status the request would have had on its own', example: 503 })
+  status!: number;
+
+  @ApiProperty({ description: 'Why', example: 'not enough key material: …' })
+  message!: string;
+}
+
+/** Exactly one of `keys` and `error` is set. */
+export class AllocationResultDto {
+  @ApiPropertyOptional({ type: AllocatedKeysDto })
+  keys?: AllocatedKeysDto;
+
+  @ApiPropertyOptional({ type: AllocationErrorDto })
+  error?: AllocationErrorDto;
+}
+
+export class AllocationResponseDto {
+  @ApiProperty({
+    description: 'One result per request, in the same order',
+    type: [AllocationResultDto],
+  })
+  results!: AllocationResultDto[];
 }

@@ -1,15 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import {
   ALLOCATIONS_PATH,
   INTERNAL_API_PREFIX,
   SYNC_PATH,
+  type AllocatedKeysDto,
+  type AllocationItemDto,
   type AllocationRequestDto,
   type AllocationResponseDto,
   type LinkSyncRequestDto,
   type LinkSyncResponseDto,
 } from './internal-api.contract';
 import { INTERNAL_CLIENT_OPTIONS, type InternalClientOptions } from './internal-client.options';
+
+interface PendingAllocation {
+  readonly item: AllocationItemDto;
+  readonly resolve: (keys: AllocatedKeysDto) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /** The master KME could not be reached, or did not answer in time. */
 export class PeerUnreachableError extends Error {
@@ -37,6 +46,7 @@ export class PeerRefusedError extends Error {
 @Injectable()
 export class InternalClient implements OnModuleDestroy {
   private readonly agent: Agent;
+  private readonly batches = new Map<string, PendingAllocation[]>();
 
   constructor(@Inject(INTERNAL_CLIENT_OPTIONS) private readonly options: InternalClientOptions) {
     this.agent = new Agent({
@@ -51,8 +61,43 @@ export class InternalClient implements OnModuleDestroy {
     return this.post<LinkSyncResponseDto>(SYNC_PATH, body);
   }
 
-  allocate(body: AllocationRequestDto): Promise<AllocationResponseDto> {
-    return this.post<AllocationResponseDto>(ALLOCATIONS_PATH, body);
+  /**
+   * Asks the master KME to allocate keys for one enc_keys request. Requests made in the same turn
+   * of the event loop travel in one call, so a busy slave KME makes far fewer calls than it
+   * answers requests. Throws PeerRefusedError when the master KME refused this request.
+   */
+  allocate(slaveInstanceId: string, item: AllocationItemDto): Promise<AllocatedKeysDto> {
+    return new Promise((resolve, reject) => {
+      const batch = this.batches.get(slaveInstanceId) ?? [];
+      batch.push({ item, resolve, reject });
+      this.batches.set(slaveInstanceId, batch);
+      if (batch.length === 1) setImmediate(() => this.flush(slaveInstanceId));
+    });
+  }
+
+  private flush(slaveInstanceId: string): void {
+    const batch = this.batches.get(slaveInstanceId) ?? [];
+    this.batches.delete(slaveInstanceId);
+    const body: AllocationRequestDto = {
+      requestId: randomUUID(),
+      slaveInstanceId,
+      requests: batch.map((entry) => entry.item),
+    };
+    this.post<AllocationResponseDto>(ALLOCATIONS_PATH, body).then(
+      ({ results }) =>
+        batch.forEach((entry, index) => {
+          const result = results[index];
+          if (result?.keys !== undefined) entry.resolve(result.keys);
+          else
+            entry.reject(
+              new PeerRefusedError(
+                result?.error?.status ?? 502,
+                result?.error?.message ?? 'no answer',
+              ),
+            );
+        }),
+      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,20 +1,27 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { InvalidRequestError, KeyServiceUnavailableError } from '@app/etsi-api';
-import type { AllocationRequestDto, AllocationResponseDto } from '@app/internal-client';
-import { ActiveKeyStore, localActiveKeys } from '@app/key-pool';
+import type {
+  AllocationItemDto,
+  AllocationRequestDto,
+  AllocationResponseDto,
+  AllocationResultDto,
+} from '@app/internal-client';
+import { ActiveKeyStore, InsufficientKeyMaterialError, localActiveKeys } from '@app/key-pool';
 import { KeyAllocator } from '../keys/key-allocator';
 import { SlaveLinkService } from '../link/slave-link.service';
 
-/** Answers to recent allocation requests, so a repeated request ID gets the same keys. */
+/** Answers to recent allocation calls, so a repeated request ID gets the same keys. */
 const REMEMBERED_REQUESTS = 1_000;
 
 /**
- * Allocation on behalf of the slave KME (enc_keys of its SAEs): the master KME records the keys
- * for its own slave SAEs and returns where the bytes lie; the slave KME cuts its own copy.
+ * Allocation on behalf of the slave KME (enc_keys of its SAEs): for each request the master KME
+ * records the keys for its own slave SAEs and returns where the bytes lie; the slave KME cuts
+ * its own copy. Requests of one call succeed or fail each on its own.
  */
 @Injectable()
 export class SlaveAllocationService {
+  private readonly logger = new Logger(SlaveAllocationService.name);
   private readonly answered = new Map<string, AllocationResponseDto>();
   private readonly pairSaeIds: ReadonlySet<string>;
 
@@ -27,38 +34,57 @@ export class SlaveAllocationService {
     this.pairSaeIds = new Set([...settings.attachedSaeIds, ...settings.linkedSaeIds]);
   }
 
-  allocate(request: AllocationRequestDto): AllocationResponseDto {
-    const earlier = this.answered.get(request.requestId);
+  allocate(call: AllocationRequestDto): AllocationResponseDto {
+    const earlier = this.answered.get(call.requestId);
     if (earlier !== undefined) return earlier;
-    if (!this.slaveLink.isCurrentSlave(request.slaveInstanceId)) {
+    if (!this.slaveLink.isCurrentSlave(call.slaveInstanceId)) {
       throw new KeyServiceUnavailableError(
         'the link is not synchronised with this slave KME run yet',
       );
     }
-    this.check(request);
-
-    const allocated = this.allocator.allocate(request.number, request.size);
-    this.activeKeys.add(
-      localActiveKeys(
-        allocated.keyIds,
-        allocated.keys,
-        request.masterSaeId,
-        request.slaveSaeIds,
-        this.settings.attachedSaeIds,
-      ),
-    );
-    const answer: AllocationResponseDto = {
-      epoch: allocated.epoch,
-      ranges: allocated.ranges.map(({ start, end }) => ({ start, end })),
-      keyBytes: allocated.keyBytes,
-      keyIds: allocated.keyIds,
-    };
-    this.remember(request.requestId, answer);
+    const answer = { results: call.requests.map((request) => this.allocateOne(request)) };
+    this.remember(call.requestId, answer);
     return answer;
   }
 
+  private allocateOne(request: AllocationItemDto): AllocationResultDto {
+    try {
+      this.check(request);
+      const allocated = this.allocator.allocate(request.number, request.size);
+      this.activeKeys.add(
+        localActiveKeys(
+          allocated.keyIds,
+          allocated.keys,
+          request.masterSaeId,
+          request.slaveSaeIds,
+          this.settings.attachedSaeIds,
+        ),
+      );
+      return {
+        keys: {
+          epoch: allocated.epoch,
+          ranges: allocated.ranges.map(({ start, end }) => ({ start, end })),
+          keyBytes: allocated.keyBytes,
+          keyIds: allocated.keyIds,
+        },
+      };
+    } catch (error) {
+      if (error instanceof InvalidRequestError) {
+        return { error: { status: HttpStatus.BAD_REQUEST, message: error.message } };
+      }
+      if (error instanceof InsufficientKeyMaterialError) {
+        return { error: { status: HttpStatus.SERVICE_UNAVAILABLE, message: error.message } };
+      }
+      this.logger.error(
+        'allocation for the slave KME failed',
+        error instanceof Error ? error.stack : error,
+      );
+      return { error: { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'allocation failed' } };
+    }
+  }
+
   /** The slave KME checked the ETSI request; these guard the link against a confused peer. */
-  private check(request: AllocationRequestDto): void {
+  private check(request: AllocationItemDto): void {
     if (!this.settings.linkedSaeIds.includes(request.masterSaeId)) {
       throw InvalidRequestError.field(
         'masterSaeId',

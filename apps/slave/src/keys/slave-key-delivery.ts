@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { LinkConsumer } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import {
   KeyDelivery,
@@ -11,10 +11,11 @@ import {
   InternalClient,
   PeerRefusedError,
   PeerUnreachableError,
-  type AllocationResponseDto,
+  type AllocatedKeysDto,
 } from '@app/internal-client';
 import {
   ActiveKeyStore,
+  KeysNotFoundError,
   ReplicaPool,
   localActiveKeys,
   splitKeys,
@@ -35,6 +36,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
     private readonly pool: ReplicaPool,
     private readonly activeKeys: ActiveKeyStore,
     private readonly client: InternalClient,
+    private readonly consumer: LinkConsumer,
   ) {
     super();
   }
@@ -72,14 +74,27 @@ export class SlaveKeyDelivery extends KeyDelivery {
   async retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
     // Read-your-writes: the activation may still be on the queue behind the master SAE's answer.
     await this.activeKeys.whenPresent(request.keyIds, this.settings.keyIdWaitMs);
-    return this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId);
+    try {
+      return this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId);
+    } catch (error) {
+      // Not here while the link's queue is out of reach: the activation may be waiting in the
+      // broker, so "not found" would be a lie the SAE acts on. Ask it to come back instead.
+      if (
+        error instanceof KeysNotFoundError &&
+        !this.consumer.consuming &&
+        error.keyIds.some((keyId) => !this.activeKeys.known(keyId))
+      ) {
+        throw new KeyServiceUnavailableError(
+          'the message broker is unreachable: the keys may still be on their way from the master KME',
+        );
+      }
+      throw error;
+    }
   }
 
-  private async askMasterKme(request: KeyAllocationRequest): Promise<AllocationResponseDto> {
+  private async askMasterKme(request: KeyAllocationRequest): Promise<AllocatedKeysDto> {
     try {
-      return await this.client.allocate({
-        requestId: randomUUID(),
-        slaveInstanceId: this.instance.id,
+      return await this.client.allocate(this.instance.id, {
         masterSaeId: request.masterSaeId,
         slaveSaeIds: [...request.slaveSaeIds],
         number: request.number,
