@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { isPortFree } from '../scripts/lib/net-util';
-import { waitForExit } from '../scripts/lib/processes';
+import { sendSignal, waitForExit } from '../scripts/lib/processes';
 import { e2eAmqpUrl } from './support/broker';
 import { REPO_ROOT } from './support/e2e-paths';
 

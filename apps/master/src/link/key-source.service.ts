@@ -82,7 +82,12 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
       this.report(
         `running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`,
       );
-      const block = this.material.reserve(await randomBytesAsync(size));
+      const bytes = await randomBytesAsync(size);
+      // The link may have been reset while the bytes were drawn. Blocks travel on a channel of
+      // their own, so a block reserved now could overtake the reset on the queue and be dropped
+      // by a new slave KME run: reserve only once the reset is confirmed, on the next turn.
+      if (this.pauseReason() !== undefined) continue;
+      const block = this.material.reserve(bytes);
       try {
         await this.publisher.publishBlock(block);
         this.material.commit(block);
