@@ -106,16 +106,18 @@ export class LinkPublisher {
       timeout: this.options.publishTimeoutMs,
     };
     try {
-      const accepted =
-        channel === undefined
-          ? await this.amqp.publish('', this.options.sharedQueue, content, options)
-          : await this.amqp.managedChannels[channel].publish(
-              '',
-              this.options.sharedQueue,
-              content,
-              options,
-            );
-      if (!accepted) throw new Error('publish not confirmed');
+      // The promise settles on the broker's confirm (or nack, or timeout); its boolean only tells
+      // whether the socket buffer was full, which is no failure.
+      if (channel === undefined) {
+        await this.amqp.publish('', this.options.sharedQueue, content, options);
+      } else {
+        await this.amqp.managedChannels[channel].publish(
+          '',
+          this.options.sharedQueue,
+          content,
+          options,
+        );
+      }
     } catch (error) {
       throw new BrokerUnavailableError(error instanceof Error ? error.message : String(error));
     }
