@@ -1,7 +1,7 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsArray, IsInt, IsObject, IsString, ValidateIf } from 'class-validator';
 
-/** Optional, but not null: a field sent as null is as wrong as any other non-integer. */
+/** Optional, but not null: a field sent as null is refused like every other non-integer. */
 const IsPresentOrAbsent = () => ValidateIf((_: unknown, value: unknown) => value !== undefined);
 
 /** ETSI GS QKD 014 Table 10: Key request data format (POST enc_keys). All fields optional. */
