@@ -343,3 +343,19 @@ describe('ActiveKeyStore capacity', () => {
     expect(store.take([key(11).keyId], 'sae-2', 'sae-1')[0].key).toEqual(key(11).key);
   });
 });
+
+describe('ActiveKeyStore.activate', () => {
+  it('keeps keys only for the slave SAEs attached to this KME', () => {
+    const store = new ActiveKeyStore({ attachedSaeIds: ['sae-2', 'sae-4'] });
+    const ids = ['a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002'];
+    const keys = [Buffer.from([1]), Buffer.from([2])];
+    store.activate(ids, keys, 'sae-1', ['sae-2', 'sae-3']);
+    expect(() => store.take(ids, 'sae-3', 'sae-1')).toThrow(KeyAccessDeniedError);
+    expect(store.take(ids, 'sae-2', 'sae-1').map((k) => k.key)).toEqual(keys);
+
+    const foreign = ['a0000000-0000-4000-8000-000000000003'];
+    store.activate(foreign, [Buffer.from([3])], 'sae-1', ['sae-3']);
+    expect(store.size).toBe(0);
+    expect(() => store.take(foreign, 'sae-2', 'sae-1')).toThrow(KeyAccessDeniedError);
+  });
+});

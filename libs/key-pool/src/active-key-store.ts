@@ -1,4 +1,5 @@
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
+import { localActiveKeys } from './local-activations';
 
 /** A key handed to its master SAE and now waiting for its slave SAEs on this KME. */
 export interface ActiveKey {
@@ -23,6 +24,8 @@ interface StoredKey {
 }
 
 export interface ActiveKeyStoreOptions {
+  /** SAEs attached to this KME: the only slave SAEs whose keys are kept by `activate`. */
+  readonly attachedSaeIds?: readonly string[];
   /** Most undelivered keys kept; beyond it the oldest are dropped. */
   readonly capacity?: number;
   /** Told how many undelivered keys were dropped for room. */
@@ -62,6 +65,20 @@ export class ActiveKeyStore {
 
   constructor(private readonly options: ActiveKeyStoreOptions = {}) {
     this.capacity = options.capacity ?? 1_000_000;
+  }
+
+  /**
+   * Records new keys (in the same order as their IDs) for those of their slave SAEs that are
+   * attached to this KME; keys for the other KME's SAEs only are remembered as such.
+   */
+  activate(
+    keyIds: readonly string[],
+    keys: readonly Buffer[],
+    masterSaeId: string,
+    slaveSaeIds: readonly string[],
+  ): void {
+    const attached = this.options.attachedSaeIds ?? [];
+    this.add(localActiveKeys(keyIds, keys, masterSaeId, slaveSaeIds, attached));
   }
 
   get size(): number {

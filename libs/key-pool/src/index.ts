@@ -3,4 +3,3 @@ export * from './material';
 export { AllocatingPool, type Allocation } from './allocating-pool';
 export { ReplicaPool } from './replica-pool';
 export { ActiveKeyStore, type ActiveKey, type DeliveredKey } from './active-key-store';
-export { localActiveKeys } from './local-activations';

@@ -26,6 +26,7 @@ export const brokerOptionsOf = (settings: KmeSettings): BrokerOptions => ({
 export const activeKeyStoreOf = (settings: KmeSettings): ActiveKeyStore => {
   const logger = new Logger('ActiveKeys');
   return new ActiveKeyStore({
+    attachedSaeIds: settings.attachedSaeIds,
     capacity: settings.keys.maxActiveKeys,
     onDropped: (count) =>
       logger.warn(

@@ -7,7 +7,7 @@ import type {
   AllocationResponseDto,
   AllocationResultDto,
 } from '@app/internal-client';
-import { ActiveKeyStore, InsufficientKeyMaterialError, localActiveKeys } from '@app/key-pool';
+import { ActiveKeyStore, InsufficientKeyMaterialError } from '@app/key-pool';
 import { KeyAllocator } from '../keys/key-allocator';
 import { SlaveLinkService } from '../link/slave-link.service';
 
@@ -51,14 +51,11 @@ export class SlaveAllocationService {
     try {
       this.check(request);
       const allocated = this.allocator.allocate(request.number, request.size);
-      this.activeKeys.add(
-        localActiveKeys(
-          allocated.keyIds,
-          allocated.keys,
-          request.masterSaeId,
-          request.slaveSaeIds,
-          this.settings.attachedSaeIds,
-        ),
+      this.activeKeys.activate(
+        allocated.keyIds,
+        allocated.keys,
+        request.masterSaeId,
+        request.slaveSaeIds,
       );
       return {
         keys: {

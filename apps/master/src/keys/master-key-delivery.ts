@@ -7,7 +7,7 @@ import {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
-import { ActiveKeyStore, localActiveKeys, type DeliveredKey } from '@app/key-pool';
+import { ActiveKeyStore, type DeliveredKey } from '@app/key-pool';
 import { MasterMaterial } from '../link/master-material';
 import { SlaveLinkService } from '../link/slave-link.service';
 import { KeyAllocator } from './key-allocator';
@@ -61,14 +61,11 @@ export class MasterKeyDelivery extends KeyDelivery {
         throw new KeyServiceUnavailableError(error.message);
       throw error;
     }
-    this.activeKeys.add(
-      localActiveKeys(
-        allocated.keyIds,
-        allocated.keys,
-        request.masterSaeId,
-        request.slaveSaeIds,
-        this.settings.attachedSaeIds,
-      ),
+    this.activeKeys.activate(
+      allocated.keyIds,
+      allocated.keys,
+      request.masterSaeId,
+      request.slaveSaeIds,
     );
     return allocated.keyIds.map((keyId, index) => ({ keyId, key: allocated.keys[index] }));
   }

@@ -17,7 +17,6 @@ import {
   ActiveKeyStore,
   KeysNotFoundError,
   ReplicaPool,
-  localActiveKeys,
   splitKeys,
   type DeliveredKey,
   type MaterialRange,
@@ -59,15 +58,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
     }));
     await this.materialArrived(ranges);
     const keys = splitKeys(this.pool.cut(ranges), answer.keyBytes);
-    this.activeKeys.add(
-      localActiveKeys(
-        answer.keyIds,
-        keys,
-        request.masterSaeId,
-        request.slaveSaeIds,
-        this.settings.attachedSaeIds,
-      ),
-    );
+    this.activeKeys.activate(answer.keyIds, keys, request.masterSaeId, request.slaveSaeIds);
     return answer.keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
   }
 

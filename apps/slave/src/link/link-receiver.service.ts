@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { LinkMessageType, type ActivationMessage, type LinkMessage } from '@app/broker';
-import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import {
   ActiveKeyStore,
   KeyPoolError,
   ReplicaPool,
-  localActiveKeys,
   splitKeys,
   type MaterialRange,
 } from '@app/key-pool';
@@ -20,7 +18,6 @@ export class LinkReceiver {
   private readonly logger = new Logger(LinkReceiver.name);
 
   constructor(
-    @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
     private readonly instance: SlaveInstance,
     private readonly pool: ReplicaPool,
     private readonly activeKeys: ActiveKeyStore,
@@ -74,14 +71,11 @@ export class LinkReceiver {
       );
       return;
     }
-    this.activeKeys.add(
-      localActiveKeys(
-        activation.keyIds,
-        splitKeys(material, activation.keyBytes),
-        activation.masterSaeId,
-        activation.slaveSaeIds,
-        this.settings.attachedSaeIds,
-      ),
+    this.activeKeys.activate(
+      activation.keyIds,
+      splitKeys(material, activation.keyBytes),
+      activation.masterSaeId,
+      activation.slaveSaeIds,
     );
   }
 }
