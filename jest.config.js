@@ -1,6 +1,7 @@
 /* global module */
 // Two projects: fast unit tests beside the code, and cross-app end-to-end tests on a real RabbitMQ.
 const moduleNameMapper = {
+  '^@app/batching(|/.*)$': '<rootDir>/libs/batching/src$1',
   '^@app/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@app/key-pool(|/.*)$': '<rootDir>/libs/key-pool/src$1',
   '^@app/etsi-api(|/.*)$': '<rootDir>/libs/etsi-api/src$1',

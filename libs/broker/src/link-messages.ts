@@ -82,11 +82,14 @@ export class ActivationMessage {
   slaveSaeIds!: string[];
 }
 
+/** Most activations in one message. */
+export const MAX_ACTIVATIONS_PER_MESSAGE = 10_000;
+
 /** Activations of requests answered at about the same time travel in one message. */
 export class ActivationsMessage {
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(MAX_ACTIVATIONS_PER_MESSAGE)
   @ValidateNested({ each: true })
   @Type(() => ActivationMessage)
   activations!: ActivationMessage[];

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import { CallBatcher } from '@app/batching';
 import type { MaterialBlock } from '@app/key-pool';
 import { BROKER_OPTIONS, MATERIAL_CHANNEL, type BrokerOptions } from './broker.options';
 import {
   LinkMessageType,
+  MAX_ACTIVATIONS_PER_MESSAGE,
   SCHEMA_VERSION,
   SCHEMA_VERSION_HEADER,
   type ActivationMessage,
@@ -20,18 +22,26 @@ export class BrokerUnavailableError extends Error {
 }
 
 /**
+ * Activation messages awaiting their confirm at once. While they are out, new activations gather
+ * into the next message: a busy KME sends fewer, larger messages, which the broker and the slave
+ * KME handle in less time than many small ones.
+ */
+const ACTIVATION_MESSAGES_IN_FLIGHT = 2;
+
+/**
  * The master KME's side of the link's queue: persistent messages through a confirm channel,
  * each publish bounded in time so a dead broker turns into an error, not a hung request.
  */
-interface PendingActivation {
-  readonly activation: ActivationMessage;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 @Injectable()
 export class LinkPublisher {
-  private readonly pending: PendingActivation[] = [];
+  private readonly activations = new CallBatcher<ActivationMessage, void>(
+    async (activations) => {
+      const body: ActivationsMessage = { activations };
+      await this.publishJson(LinkMessageType.Activations, body);
+      return activations.map(() => undefined);
+    },
+    { maxInFlight: ACTIVATION_MESSAGES_IN_FLIGHT, maxBatchSize: MAX_ACTIVATIONS_PER_MESSAGE },
+  );
 
   constructor(
     private readonly amqp: AmqpConnection,
@@ -58,31 +68,18 @@ export class LinkPublisher {
   }
 
   /**
-   * Resolves once the broker confirmed the activation. Activations published in the same turn of
-   * the event loop share one message, so a busy KME sends far fewer messages than it answers
-   * requests.
+   * Resolves once the broker confirmed the message that carried the activation. Activations
+   * published at about the same time share one message.
    */
   publishActivation(activation: ActivationMessage): Promise<void> {
     if (!this.amqp.connected) {
       return Promise.reject(new BrokerUnavailableError('not connected'));
     }
-    return new Promise((resolve, reject) => {
-      this.pending.push({ activation, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushActivations());
-    });
+    return this.activations.add(activation);
   }
 
   publishReset(reset: LinkResetMessage): Promise<void> {
     return this.publishJson(LinkMessageType.LinkReset, reset);
-  }
-
-  private flushActivations(): void {
-    const batch = this.pending.splice(0, this.pending.length);
-    const body: ActivationsMessage = { activations: batch.map((entry) => entry.activation) };
-    this.publishJson(LinkMessageType.Activations, body).then(
-      () => batch.forEach((entry) => entry.resolve()),
-      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-    );
   }
 
   private publishJson(type: LinkMessageType, body: object): Promise<void> {

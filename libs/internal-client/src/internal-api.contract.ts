@@ -81,6 +81,9 @@ export class AllocationItemDto {
   size!: number;
 }
 
+/** Most enc_keys requests in one allocation call. */
+export const MAX_ALLOCATIONS_PER_CALL = 10_000;
+
 /** The enc_keys requests the slave KME received at about the same time, allocated in one call. */
 export class AllocationRequestDto {
   @ApiProperty({
@@ -104,7 +107,7 @@ export class AllocationRequestDto {
   })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(MAX_ALLOCATIONS_PER_CALL)
   @ValidateNested({ each: true })
   @Type(() => AllocationItemDto)
   requests!: AllocationItemDto[];

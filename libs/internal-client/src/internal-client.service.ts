@@ -1,25 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
+import { CallBatcher } from '@app/batching';
 import {
   ALLOCATIONS_PATH,
   INTERNAL_API_PREFIX,
+  MAX_ALLOCATIONS_PER_CALL,
   SYNC_PATH,
   type AllocatedKeysDto,
   type AllocationItemDto,
   type AllocationRequestDto,
   type AllocationResponseDto,
+  type AllocationResultDto,
   type LinkSyncRequestDto,
   type LinkSyncResponseDto,
 } from './internal-api.contract';
 import { INTERNAL_CLIENT_OPTIONS, type InternalClientOptions } from './internal-client.options';
 
-interface PendingAllocation {
-  readonly item: AllocationItemDto;
-  readonly resolve: (keys: AllocatedKeysDto) => void;
-  readonly reject: (error: unknown) => void;
-}
-
+/**
+ * Allocation calls awaiting their answer at once. While they are out, new requests gather into
+ * the next call: under load the calls grow larger instead of more numerous.
+ */
+const ALLOCATION_CALLS_IN_FLIGHT = 2;
 /** The master KME could not be reached, or did not answer in time. */
 export class PeerUnreachableError extends Error {
   constructor(reason: string) {
@@ -46,7 +48,10 @@ export class PeerRefusedError extends Error {
 @Injectable()
 export class InternalClient implements OnModuleDestroy {
   private readonly agent: Agent;
-  private readonly batches = new Map<string, PendingAllocation[]>();
+  private readonly allocations = new Map<
+    string,
+    CallBatcher<AllocationItemDto, AllocationResultDto>
+  >();
 
   constructor(@Inject(INTERNAL_CLIENT_OPTIONS) private readonly options: InternalClientOptions) {
     this.agent = new Agent({
@@ -62,42 +67,33 @@ export class InternalClient implements OnModuleDestroy {
   }
 
   /**
-   * Asks the master KME to allocate keys for one enc_keys request. Requests made in the same turn
-   * of the event loop travel in one call, so a busy slave KME makes far fewer calls than it
-   * answers requests. Throws PeerRefusedError when the master KME refused this request.
+   * Asks the master KME to allocate keys for one enc_keys request. Requests made at about the
+   * same time travel in one call, so a busy slave KME makes far fewer calls than it answers
+   * requests. Throws PeerRefusedError when the master KME refused this request.
    */
-  allocate(slaveInstanceId: string, item: AllocationItemDto): Promise<AllocatedKeysDto> {
-    return new Promise((resolve, reject) => {
-      const batch = this.batches.get(slaveInstanceId) ?? [];
-      batch.push({ item, resolve, reject });
-      this.batches.set(slaveInstanceId, batch);
-      if (batch.length === 1) setImmediate(() => this.flush(slaveInstanceId));
-    });
+  async allocate(slaveInstanceId: string, item: AllocationItemDto): Promise<AllocatedKeysDto> {
+    const result = await this.allocationsOf(slaveInstanceId).add(item);
+    if (result.keys !== undefined) return result.keys;
+    throw new PeerRefusedError(result.error?.status ?? 502, result.error?.message ?? 'no answer');
   }
 
-  private flush(slaveInstanceId: string): void {
-    const batch = this.batches.get(slaveInstanceId) ?? [];
-    this.batches.delete(slaveInstanceId);
-    const body: AllocationRequestDto = {
-      requestId: randomUUID(),
-      slaveInstanceId,
-      requests: batch.map((entry) => entry.item),
-    };
-    this.post<AllocationResponseDto>(ALLOCATIONS_PATH, body).then(
-      ({ results }) =>
-        batch.forEach((entry, index) => {
-          const result = results[index];
-          if (result?.keys !== undefined) entry.resolve(result.keys);
-          else
-            entry.reject(
-              new PeerRefusedError(
-                result?.error?.status ?? 502,
-                result?.error?.message ?? 'no answer',
-              ),
-            );
-        }),
-      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-    );
+  private allocationsOf(
+    slaveInstanceId: string,
+  ): CallBatcher<AllocationItemDto, AllocationResultDto> {
+    let batcher = this.allocations.get(slaveInstanceId);
+    if (batcher === undefined) {
+      batcher = new CallBatcher(
+        async (requests) => {
+          const body: AllocationRequestDto = { requestId: randomUUID(), slaveInstanceId, requests };
+          const { results } = await this.post<AllocationResponseDto>(ALLOCATIONS_PATH, body);
+          // A short answer leaves the missing requests unanswered: refused, never hung.
+          return requests.map((_, index) => results[index] ?? {});
+        },
+        { maxInFlight: ALLOCATION_CALLS_IN_FLIGHT, maxBatchSize: MAX_ALLOCATIONS_PER_CALL },
+      );
+      this.allocations.set(slaveInstanceId, batcher);
+    }
+    return batcher;
   }
 
   async onModuleDestroy(): Promise<void> {

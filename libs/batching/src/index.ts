@@ -1,0 +1,1 @@
+export { CallBatcher, type BatchSender, type CallBatcherOptions } from './call-batcher';
