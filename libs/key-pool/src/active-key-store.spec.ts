@@ -348,14 +348,35 @@ describe('ActiveKeyStore.activate', () => {
   it('keeps keys only for the slave SAEs attached to this KME', () => {
     const store = new ActiveKeyStore({ attachedSaeIds: ['sae-2', 'sae-4'] });
     const ids = ['a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002'];
-    const keys = [Buffer.from([1]), Buffer.from([2])];
-    store.activate(ids, keys, 'sae-1', ['sae-2', 'sae-3']);
+    const material = Buffer.from([1, 2, 3, 4]);
+    store.activate({ keyIds: ids, material, keyBytes: 2 }, 'sae-1', ['sae-2', 'sae-3']);
     expect(() => store.take(ids, 'sae-3', 'sae-1')).toThrow(KeyAccessDeniedError);
-    expect(store.take(ids, 'sae-2', 'sae-1').map((k) => k.key)).toEqual(keys);
+    expect(store.take(ids, 'sae-2', 'sae-1').map((k) => k.key)).toEqual([
+      Buffer.from([1, 2]),
+      Buffer.from([3, 4]),
+    ]);
 
     const foreign = ['a0000000-0000-4000-8000-000000000003'];
-    store.activate(foreign, [Buffer.from([3])], 'sae-1', ['sae-3']);
+    store.activate({ keyIds: foreign, material: Buffer.from([5]), keyBytes: 1 }, 'sae-1', [
+      'sae-3',
+    ]);
     expect(store.size).toBe(0);
     expect(() => store.take(foreign, 'sae-2', 'sae-1')).toThrow(KeyAccessDeniedError);
+  });
+
+  it('tracks each multicast key of a batch on its own: one delivery leaves the others waiting', () => {
+    const store = new ActiveKeyStore({ attachedSaeIds: ['sae-2', 'sae-4'] });
+    const ids = ['b0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002'];
+    const material = Buffer.from([1, 2, 3, 4]);
+    store.activate({ keyIds: ids, material, keyBytes: 2 }, 'sae-1', ['sae-2', 'sae-4']);
+
+    expect(store.take([ids[0]], 'sae-2', 'sae-1')[0].key).toEqual(Buffer.from([1, 2]));
+    expect(() => store.take([ids[0]], 'sae-2', 'sae-1')).toThrow(KeysNotFoundError);
+    expect(store.take([ids[1]], 'sae-2', 'sae-1')[0].key).toEqual(Buffer.from([3, 4]));
+    expect(store.take(ids, 'sae-4', 'sae-1').map((k) => k.key)).toEqual([
+      Buffer.from([1, 2]),
+      Buffer.from([3, 4]),
+    ]);
+    expect(store.size).toBe(0);
   });
 });

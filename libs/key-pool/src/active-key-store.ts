@@ -1,5 +1,4 @@
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
-import { localActiveKeys } from './local-activations';
 
 /** A key handed to its master SAE and now waiting for its slave SAEs on this KME. */
 export interface ActiveKey {
@@ -15,12 +14,25 @@ export interface DeliveredKey {
   readonly key: Buffer;
 }
 
+/** Keys cut from one run of material: key i is bytes [i × keyBytes, (i + 1) × keyBytes). */
+export interface KeyBatch {
+  readonly keyIds: readonly string[];
+  readonly material: Buffer;
+  readonly keyBytes: number;
+}
+
+/**
+ * One undelivered key. A KME may hold a million of them, so a key costs one small object: its
+ * bytes stay in the batch's material, and its SAE lists are shared with the rest of the batch.
+ */
 interface StoredKey {
-  readonly key: Buffer;
+  readonly material: Buffer;
+  readonly offset: number;
+  readonly length: number;
   readonly masterSaeId: string;
   readonly slaveSaeIds: readonly string[];
-  /** Slave SAEs that have not fetched the key yet; usually one, so an array beats a Set. */
-  readonly waiting: string[];
+  /** Slave SAEs that have not fetched the key yet: replaced on delivery, never changed in place. */
+  waiting: readonly string[];
 }
 
 export interface ActiveKeyStoreOptions {
@@ -68,36 +80,71 @@ export class ActiveKeyStore {
   }
 
   /**
-   * Records new keys (in the same order as their IDs) for those of their slave SAEs that are
-   * attached to this KME; keys for the other KME's SAEs only are remembered as such.
+   * Records a batch of new keys for those of their slave SAEs that are attached to this KME; keys
+   * for the other KME's SAEs only are remembered as such. Throws, recording none, when an ID is
+   * already known here.
    */
-  activate(
-    keyIds: readonly string[],
-    keys: readonly Buffer[],
-    masterSaeId: string,
-    slaveSaeIds: readonly string[],
-  ): void {
+  activate(batch: KeyBatch, masterSaeId: string, slaveSaeIds: readonly string[]): void {
     const attached = this.options.attachedSaeIds ?? [];
-    this.add(localActiveKeys(keyIds, keys, masterSaeId, slaveSaeIds, attached));
+    const local = slaveSaeIds.filter((id) => attached.includes(id));
+    const { material, keyBytes } = batch;
+    this.record(batch.keyIds, (index) =>
+      local.length === 0
+        ? undefined
+        : {
+            material,
+            offset: index * keyBytes,
+            length: keyBytes,
+            masterSaeId,
+            slaveSaeIds: local,
+            waiting: local,
+          },
+    );
   }
 
   get size(): number {
     return this.keys.size;
   }
 
-  /** Adds all keys or, when an ID is already known here, none. */
+  /** Adds all keys, each with its own slave SAEs, or, when an ID is already known here, none. */
   add(keys: readonly ActiveKey[]): void {
-    const ids = new Set<string>();
-    for (const { keyId } of keys) {
-      if (this.known(keyId) || ids.has(keyId)) throw new Error(`key ID ${keyId} activated twice`);
-      ids.add(keyId);
+    this.record(
+      keys.map(({ keyId }) => keyId),
+      (index) => {
+        const { key, masterSaeId, slaveSaeIds } = keys[index];
+        if (slaveSaeIds.length === 0) return undefined;
+        return {
+          material: key,
+          offset: 0,
+          length: key.length,
+          masterSaeId,
+          slaveSaeIds,
+          waiting: slaveSaeIds,
+        };
+      },
+    );
+  }
+
+  /** `storedKey` gives undefined for a key with no slave SAE on this KME. */
+  private record(
+    keyIds: readonly string[],
+    storedKey: (index: number) => StoredKey | undefined,
+  ): void {
+    // The Set only catches an ID repeated within the batch; most batches hold one key.
+    const batchIds = keyIds.length > 1 ? new Set<string>() : undefined;
+    for (const keyId of keyIds) {
+      if (this.known(keyId) || batchIds?.has(keyId)) {
+        throw new Error(`key ID ${keyId} activated twice`);
+      }
+      batchIds?.add(keyId);
     }
-    for (const { keyId, key, masterSaeId, slaveSaeIds } of keys) {
-      if (slaveSaeIds.length === 0) this.elsewhere.add(keyId);
-      else this.keys.set(keyId, { key, masterSaeId, slaveSaeIds, waiting: [...slaveSaeIds] });
+    keyIds.forEach((keyId, index) => {
+      const stored = storedKey(index);
+      if (stored === undefined) this.elsewhere.add(keyId);
+      else this.keys.set(keyId, stored);
       const waiting = this.waiters.get(keyId);
       if (waiting) for (const wake of waiting) wake();
-    }
+    });
     trimOldest(this.elsewhere, REMEMBERED_KEY_IDS);
     const dropped = trimOldest(this.keys, this.capacity);
     if (dropped > 0) this.options.onDropped?.(dropped);
@@ -132,12 +179,13 @@ export class ActiveKeyStore {
 
     const delivered = keyIds.map((keyId, index) => {
       const stored = found[index];
-      stored.waiting.splice(stored.waiting.indexOf(callerSaeId), 1);
+      stored.waiting = stored.waiting.filter((id) => id !== callerSaeId);
       if (stored.waiting.length === 0) {
         this.keys.delete(keyId);
         this.gone.add(keyId);
       }
-      return { keyId, key: stored.key };
+      const key = stored.material.subarray(stored.offset, stored.offset + stored.length);
+      return { keyId, key };
     });
     trimOldest(this.gone, REMEMBERED_KEY_IDS);
     return delivered;

@@ -2,4 +2,9 @@ export * from './errors';
 export * from './material';
 export { AllocatingPool, type Allocation } from './allocating-pool';
 export { ReplicaPool } from './replica-pool';
-export { ActiveKeyStore, type ActiveKey, type DeliveredKey } from './active-key-store';
+export {
+  ActiveKeyStore,
+  type ActiveKey,
+  type DeliveredKey,
+  type KeyBatch,
+} from './active-key-store';

@@ -51,12 +51,7 @@ export class SlaveAllocationService {
     try {
       this.check(request);
       const allocated = this.allocator.allocate(request.number, request.size);
-      this.activeKeys.activate(
-        allocated.keyIds,
-        allocated.keys,
-        request.masterSaeId,
-        request.slaveSaeIds,
-      );
+      this.activeKeys.activate(allocated, request.masterSaeId, request.slaveSaeIds);
       return {
         keys: {
           epoch: allocated.epoch,

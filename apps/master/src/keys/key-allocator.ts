@@ -9,6 +9,8 @@ export interface AllocatedKeys {
   readonly ranges: readonly MaterialRange[];
   readonly keyBytes: number;
   readonly keyIds: string[];
+  /** The keys' bytes, one after the other. */
+  readonly material: Buffer;
   readonly keys: Buffer[];
 }
 
@@ -30,6 +32,7 @@ export class KeyAllocator {
       ranges,
       keyBytes,
       keyIds: keys.map(() => randomUUID()),
+      material: bytes,
       keys,
     };
   }

@@ -61,12 +61,7 @@ export class MasterKeyDelivery extends KeyDelivery {
         throw new KeyServiceUnavailableError(error.message);
       throw error;
     }
-    this.activeKeys.activate(
-      allocated.keyIds,
-      allocated.keys,
-      request.masterSaeId,
-      request.slaveSaeIds,
-    );
+    this.activeKeys.activate(allocated, request.masterSaeId, request.slaveSaeIds);
     return allocated.keyIds.map((keyId, index) => ({ keyId, key: allocated.keys[index] }));
   }
 

@@ -57,8 +57,13 @@ export class SlaveKeyDelivery extends KeyDelivery {
       end,
     }));
     await this.materialArrived(ranges);
-    const keys = splitKeys(this.pool.cut(ranges), answer.keyBytes);
-    this.activeKeys.activate(answer.keyIds, keys, request.masterSaeId, request.slaveSaeIds);
+    const material = this.pool.cut(ranges);
+    this.activeKeys.activate(
+      { keyIds: answer.keyIds, material, keyBytes: answer.keyBytes },
+      request.masterSaeId,
+      request.slaveSaeIds,
+    );
+    const keys = splitKeys(material, answer.keyBytes);
     return answer.keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
   }
 

@@ -1,12 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LinkMessageType, type ActivationMessage, type LinkMessage } from '@app/broker';
-import {
-  ActiveKeyStore,
-  KeyPoolError,
-  ReplicaPool,
-  splitKeys,
-  type MaterialRange,
-} from '@app/key-pool';
+import { ActiveKeyStore, KeyPoolError, ReplicaPool, type MaterialRange } from '@app/key-pool';
 import { SlaveInstance } from './slave-instance';
 
 /**
@@ -72,8 +66,7 @@ export class LinkReceiver {
       return;
     }
     this.activeKeys.activate(
-      activation.keyIds,
-      splitKeys(material, activation.keyBytes),
+      { keyIds: activation.keyIds, material, keyBytes: activation.keyBytes },
       activation.masterSaeId,
       activation.slaveSaeIds,
     );
