@@ -79,4 +79,41 @@ describe('KeySourceService', () => {
       await source.onApplicationShutdown();
     }
   });
+
+  it('at full speed, tops up a pool a few keys short with one block, not one per allocation', async () => {
+    // 100 keys of 256 bits: a full pool is 3,200 bytes, well under one block.
+    const settings = { keyRateBps: 0, keys: { maxKeyCount: 100, defaultKeySize: 256 } };
+    const material = new MasterMaterial();
+    const published: MaterialBlock[] = [];
+    const publisher = {
+      connected: true,
+      publishBlock: (block: MaterialBlock) => {
+        published.push(block);
+        return Promise.resolve();
+      },
+    };
+    const slaveLink = { slaveConsumingQueue: true, onChange: () => undefined };
+    const source = new KeySourceService(
+      settings as unknown as KmeSettings,
+      material,
+      publisher as unknown as LinkPublisher,
+      slaveLink as unknown as SlaveLinkService,
+    );
+    source.onApplicationBootstrap();
+    try {
+      await until(() => material.availableBytes === 3_200);
+      expect(published.map((block) => block.bytes.length)).toEqual([3_200]);
+
+      // Five allocations of one key, each told to the source, turns of the event loop apart.
+      for (let i = 0; i < 5; i++) {
+        material.allocate(32);
+        source.poke();
+        for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await until(() => material.availableBytes === 3_200);
+      expect(published.map((block) => block.bytes.length)).toEqual([3_200, 160]);
+    } finally {
+      await source.onApplicationShutdown();
+    }
+  });
 });

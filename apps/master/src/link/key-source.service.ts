@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import {
   Inject,
@@ -18,6 +19,12 @@ const randomBytesAsync = promisify(randomBytes);
 const MAX_BLOCK_BYTES = 64 * 1024;
 /** How often a rate-limited source emits a block. */
 const TICK_MS = 100;
+/**
+ * At full speed, how long a top-up smaller than a block waits for more room after the last block.
+ * Without it every allocation is refilled at once: hundreds of tiny blocks a second, each one a
+ * persistent message the broker and the slave KME handle like a full one.
+ */
+const TOP_UP_INTERVAL_MS = 100;
 /** Longest idle wait before the source looks at the link again without being woken. */
 const IDLE_CHECK_MS = 250;
 
@@ -36,6 +43,7 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
   private loop: Promise<void> | undefined;
   private credit = 0;
   private creditAt = Date.now();
+  private lastBlockAt = 0;
 
   constructor(
     @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
@@ -79,6 +87,12 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
         await this.idle(TICK_MS);
         continue;
       }
+      const topUpWait = this.topUpWait(size);
+      if (topUpWait > 0) {
+        // Not woken by allocations: each would only find a little more room.
+        await delay(topUpWait);
+        continue;
+      }
       this.report(
         `running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`,
       );
@@ -88,6 +102,7 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
       // by a new slave KME run: reserve only once the reset is confirmed, on the next turn.
       if (this.pauseReason() !== undefined) continue;
       const block = this.material.reserve(bytes);
+      this.lastBlockAt = Date.now();
       try {
         await this.publisher.publishBlock(block);
         this.material.commit(block);
@@ -119,6 +134,12 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
     const size = Math.min(Math.floor(this.credit), room);
     this.credit -= size;
     return size;
+  }
+
+  /** At full speed, how long a block of `size` bytes should wait to grow into a full one. */
+  private topUpWait(size: number): number {
+    if (this.settings.keyRateBps !== 0 || size >= MAX_BLOCK_BYTES) return 0;
+    return this.lastBlockAt + TOP_UP_INTERVAL_MS - Date.now();
   }
 
   /** Waits `ms`, or less when poked. */
