@@ -18,6 +18,18 @@ export interface MaterialRange {
 
 export const rangeLength = (range: MaterialRange): number => range.end - range.start;
 
+/** A range as it travels: its epoch is given once, beside all the ranges of a message. */
+export interface StreamSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+export const rangesInEpoch = (epoch: string, spans: readonly StreamSpan[]): MaterialRange[] =>
+  spans.map(({ start, end }) => ({ epoch, start, end }));
+
+export const spansOf = (ranges: readonly MaterialRange[]): StreamSpan[] =>
+  ranges.map(({ start, end }) => ({ start, end }));
+
 /** Splits a contiguous range into `count` consecutive keys of `keyBytes` each. */
 export function splitKeys(material: Buffer, keyBytes: number): Buffer[] {
   const keys: Buffer[] = [];

@@ -7,7 +7,7 @@ import type {
   AllocationResponseDto,
   AllocationResultDto,
 } from '@app/internal-client';
-import { ActiveKeyStore, InsufficientKeyMaterialError } from '@app/key-pool';
+import { ActiveKeyStore, InsufficientKeyMaterialError, spansOf } from '@app/key-pool';
 import { KeyAllocator } from '../keys/key-allocator';
 import { SlaveLinkService } from '../link/slave-link.service';
 
@@ -55,7 +55,7 @@ export class SlaveAllocationService {
       return {
         keys: {
           epoch: allocated.epoch,
-          ranges: allocated.ranges.map(({ start, end }) => ({ start, end })),
+          ranges: spansOf(allocated.ranges),
           keyBytes: allocated.keyBytes,
           keyIds: allocated.keyIds,
         },

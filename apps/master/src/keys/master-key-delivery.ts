@@ -7,7 +7,7 @@ import {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
-import { ActiveKeyStore, type DeliveredKey } from '@app/key-pool';
+import { ActiveKeyStore, spansOf, type DeliveredKey } from '@app/key-pool';
 import { MasterMaterial } from '../link/master-material';
 import { SlaveLinkService } from '../link/slave-link.service';
 import { KeyAllocator } from './key-allocator';
@@ -49,7 +49,7 @@ export class MasterKeyDelivery extends KeyDelivery {
     try {
       await this.publisher.publishActivation({
         epoch: allocated.epoch,
-        ranges: allocated.ranges.map(({ start, end }) => ({ start, end })),
+        ranges: spansOf(allocated.ranges),
         keyBytes: allocated.keyBytes,
         keyIds: allocated.keyIds,
         masterSaeId: request.masterSaeId,

@@ -17,6 +17,7 @@ import {
   ActiveKeyStore,
   KeysNotFoundError,
   ReplicaPool,
+  rangesInEpoch,
   splitKeys,
   type DeliveredKey,
   type MaterialRange,
@@ -51,11 +52,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
       );
     }
     const answer = await this.askMasterKme(request);
-    const ranges: MaterialRange[] = answer.ranges.map(({ start, end }) => ({
-      epoch: answer.epoch,
-      start,
-      end,
-    }));
+    const ranges = rangesInEpoch(answer.epoch, answer.ranges);
     await this.materialArrived(ranges);
     const material = this.pool.cut(ranges);
     this.activeKeys.activate(
@@ -112,7 +109,8 @@ export class SlaveKeyDelivery extends KeyDelivery {
 
   /** The allocated blocks may still be on the queue: wait for them, within the peer timeout. */
   private async materialArrived(ranges: readonly MaterialRange[]): Promise<void> {
-    if (ranges.every((range) => this.pool.holds(range))) return;
+    const arrived = () => ranges.every((range) => this.pool.holds(range));
+    if (arrived()) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -121,7 +119,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
       };
       const timer = setTimeout(done, this.settings.peerTimeoutMs);
       const stop = this.pool.onArrival(() => {
-        if (ranges.every((range) => this.pool.holds(range))) done();
+        if (arrived()) done();
       });
     });
   }

@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LinkMessageType, type ActivationMessage, type LinkMessage } from '@app/broker';
-import { ActiveKeyStore, KeyPoolError, ReplicaPool, type MaterialRange } from '@app/key-pool';
+import {
+  ActiveKeyStore,
+  KeyPoolError,
+  ReplicaPool,
+  rangeLength,
+  rangesInEpoch,
+} from '@app/key-pool';
 import { SlaveInstance } from './slave-instance';
 
 /**
@@ -39,12 +45,8 @@ export class LinkReceiver {
   }
 
   private activate(activation: ActivationMessage): void {
-    const ranges: MaterialRange[] = activation.ranges.map(({ start, end }) => ({
-      epoch: activation.epoch,
-      start,
-      end,
-    }));
-    const length = ranges.reduce((sum, range) => sum + range.end - range.start, 0);
+    const ranges = rangesInEpoch(activation.epoch, activation.ranges);
+    const length = ranges.reduce((sum, range) => sum + rangeLength(range), 0);
     if (
       length !== activation.keyIds.length * activation.keyBytes ||
       ranges.some((r) => r.end <= r.start)
