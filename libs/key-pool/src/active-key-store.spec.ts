@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ActiveKeyStore, type ActiveKey } from './active-key-store';
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
+import { errorOf } from './test-helpers';
 
 const MASTER_SAE = 'sae-master';
 
 function activeKey(keyId: string, slaveSaeIds: readonly string[], masterSaeId = MASTER_SAE) {
   return { keyId, key: randomBytes(16), masterSaeId, slaveSaeIds } satisfies ActiveKey;
-}
-
-function errorOf(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
 }
 
 /** Tracks whether a promise has settled, for assertions under fake timers. */

@@ -2,31 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { AllocatingPool, type Allocation } from './allocating-pool';
 import { InsufficientKeyMaterialError } from './errors';
 import type { MaterialBlock, MaterialRange } from './material';
-
-/** Small deterministic PRNG so a failing property run can be replayed from its seed. */
-function prng(seed: number): (maxExclusive: number) => number {
-  let state = seed >>> 0;
-  return (maxExclusive) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % maxExclusive;
-  };
-}
+import { errorOf, prng } from './test-helpers';
 
 /** The bytes of `ranges` read from a reference copy of the whole stream. */
 function readStream(stream: Buffer, ranges: readonly MaterialRange[]): Buffer {
   return Buffer.concat(ranges.map(({ start, end }) => stream.subarray(start, end)));
-}
-
-function errorOf(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
 }
 
 describe('AllocatingPool', () => {

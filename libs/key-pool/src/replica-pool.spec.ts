@@ -3,18 +3,7 @@ import { AllocatingPool, type Allocation } from './allocating-pool';
 import { MaterialReusedError, MaterialUnavailableError } from './errors';
 import type { MaterialBlock, MaterialRange } from './material';
 import { ReplicaPool } from './replica-pool';
-
-/** Small deterministic PRNG so a failing property run can be replayed from its seed. */
-function prng(seed: number): (maxExclusive: number) => number {
-  let state = seed >>> 0;
-  return (maxExclusive) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % maxExclusive;
-  };
-}
+import { errorOf, prng } from './test-helpers';
 
 function shuffle<T>(items: readonly T[], random: (maxExclusive: number) => number): T[] {
   return items
@@ -33,15 +22,6 @@ function linkedPair(sizes: readonly number[], epoch = 'e') {
   replica.reset(epoch, 0);
   for (const block of blocks) expect(replica.add(block)).toBe(true);
   return { master, replica, blocks, stream: Buffer.concat(blocks.map((b) => b.bytes)) };
-}
-
-function errorOf(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
 }
 
 describe('ReplicaPool', () => {
