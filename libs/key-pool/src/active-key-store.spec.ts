@@ -1,12 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { ActiveKeyStore, type ActiveKey } from './active-key-store';
+import { ActiveKeyStore, type ActiveKeyStoreOptions } from './active-key-store';
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
 import { errorOf } from './test-helpers';
 
 const MASTER_SAE = 'sae-master';
 
+/** Every slave SAE these tests name is attached to the store's KME, unless a test says otherwise. */
+const ATTACHED_SAE_IDS = ['sae-b', 'sae-c', 'sae-d', 'sae-2'];
+
+interface TestKey {
+  readonly keyId: string;
+  readonly key: Buffer;
+  readonly masterSaeId: string;
+  readonly slaveSaeIds: readonly string[];
+}
+
 function activeKey(keyId: string, slaveSaeIds: readonly string[], masterSaeId = MASTER_SAE) {
-  return { keyId, key: randomBytes(16), masterSaeId, slaveSaeIds } satisfies ActiveKey;
+  return { keyId, key: randomBytes(16), masterSaeId, slaveSaeIds } satisfies TestKey;
+}
+
+const newStore = (options: ActiveKeyStoreOptions = {}) =>
+  new ActiveKeyStore({ attachedSaeIds: ATTACHED_SAE_IDS, ...options });
+
+/** Activates each key as a batch of its own, as a one-key enc_keys does. */
+function activateAll(store: ActiveKeyStore, keys: readonly TestKey[]): void {
+  for (const { keyId, key, masterSaeId, slaveSaeIds } of keys) {
+    store.activate(
+      { keyIds: [keyId], material: key, keyBytes: key.length },
+      masterSaeId,
+      slaveSaeIds,
+    );
+  }
 }
 
 /** Tracks whether a promise has settled, for assertions under fake timers. */
@@ -26,9 +50,9 @@ async function flushPromises(): Promise<void> {
 describe('ActiveKeyStore', () => {
   describe('take', () => {
     it('delivers a key to its slave SAE once, then removes it', () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const key = activeKey('k1', ['sae-b']);
-      store.add([key]);
+      activateAll(store, [key]);
       expect(store.size).toBe(1);
 
       expect(store.take(['k1'], 'sae-b', MASTER_SAE)).toEqual([{ keyId: 'k1', key: key.key }]);
@@ -40,9 +64,9 @@ describe('ActiveKeyStore', () => {
     });
 
     it('keeps a multicast key until every slave SAE has fetched it, each once', () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const key = activeKey('k1', ['sae-b', 'sae-c', 'sae-d']);
-      store.add([key]);
+      activateAll(store, [key]);
 
       expect(store.take(['k1'], 'sae-b', MASTER_SAE)).toEqual([{ keyId: 'k1', key: key.key }]);
       expect(store.size).toBe(1);
@@ -60,9 +84,9 @@ describe('ActiveKeyStore', () => {
     });
 
     it('refuses a caller that is not a slave SAE of the key, consuming nothing', () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const key = activeKey('k1', ['sae-b']);
-      store.add([key]);
+      activateAll(store, [key]);
 
       const error = errorOf(() => store.take(['k1'], 'sae-x', MASTER_SAE));
       expect(error).toBeInstanceOf(KeyAccessDeniedError);
@@ -74,8 +98,8 @@ describe('ActiveKeyStore', () => {
     });
 
     it('refuses the wrong master SAE, consuming nothing', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       const error = errorOf(() => store.take(['k1'], 'sae-b', 'sae-other-master'));
       expect(error).toBeInstanceOf(KeyAccessDeniedError);
       expect((error as KeyAccessDeniedError).keyIds).toEqual(['k1']);
@@ -84,8 +108,8 @@ describe('ActiveKeyStore', () => {
     });
 
     it('refuses the whole request when one key is denied, consuming none of the others', () => {
-      const store = new ActiveKeyStore();
-      store.add([
+      const store = newStore();
+      activateAll(store, [
         activeKey('k1', ['sae-b']),
         activeKey('k2', ['sae-c']),
         activeKey('k3', ['sae-b']),
@@ -103,8 +127,8 @@ describe('ActiveKeyStore', () => {
     });
 
     it('refuses a mix of known and unknown IDs, consuming nothing (all-or-nothing)', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b']), activeKey('k2', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b']), activeKey('k2', ['sae-b'])]);
 
       const error = errorOf(() => store.take(['k1', 'nope', 'k2', 'gone?'], 'sae-b', MASTER_SAE));
       expect(error).toBeInstanceOf(KeysNotFoundError);
@@ -115,8 +139,8 @@ describe('ActiveKeyStore', () => {
     });
 
     it('refuses a request that repeats a key this SAE already received, consuming nothing', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b', 'sae-c']), activeKey('k2', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b', 'sae-c']), activeKey('k2', ['sae-b'])]);
       store.take(['k1'], 'sae-b', MASTER_SAE);
 
       const error = errorOf(() => store.take(['k2', 'k1'], 'sae-b', MASTER_SAE));
@@ -128,17 +152,17 @@ describe('ActiveKeyStore', () => {
     });
 
     it('refuses a request naming the same key twice, consuming nothing', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b']), activeKey('k2', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b']), activeKey('k2', ['sae-b'])]);
       expect(() => store.take(['k1', 'k2', 'k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
       expect(store.size).toBe(2);
       expect(store.take(['k1', 'k2'], 'sae-b', MASTER_SAE)).toHaveLength(2);
     });
 
     it('returns the keys in the order asked, each with its own bytes', () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const keys = ['k1', 'k2', 'k3', 'k4', 'k5'].map((id) => activeKey(id, ['sae-b']));
-      store.add(keys);
+      activateAll(store, keys);
       const order = ['k4', 'k1', 'k5', 'k3', 'k2'];
       const delivered = store.take(order, 'sae-b', MASTER_SAE);
       expect(delivered.map((k) => k.keyId)).toEqual(order);
@@ -148,42 +172,41 @@ describe('ActiveKeyStore', () => {
     });
 
     it('serves an empty request with nothing', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       expect(store.take([], 'sae-b', MASTER_SAE)).toEqual([]);
       expect(store.size).toBe(1);
     });
   });
 
-  describe('add', () => {
+  describe('activate, for an ID already known', () => {
     it('throws on a key ID that is already active, keeping the first key', () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const first = activeKey('k1', ['sae-b']);
-      store.add([first]);
-      expect(() => store.add([activeKey('k1', ['sae-b'])])).toThrow('k1');
+      activateAll(store, [first]);
+      expect(() => activateAll(store, [activeKey('k1', ['sae-b'])])).toThrow('k1');
       expect(store.size).toBe(1);
       expect(store.take(['k1'], 'sae-b', MASTER_SAE)).toEqual([{ keyId: 'k1', key: first.key }]);
     });
 
     it('throws on a key ID that was already delivered, so it cannot be served again', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       store.take(['k1'], 'sae-b', MASTER_SAE);
-      expect(() => store.add([activeKey('k1', ['sae-b'])])).toThrow('k1');
+      expect(() => activateAll(store, [activeKey('k1', ['sae-b'])])).toThrow('k1');
       expect(store.size).toBe(0);
       expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
     });
 
     it('throws on a key ID repeated within one batch', () => {
-      const store = new ActiveKeyStore();
-      expect(() => store.add([activeKey('k1', ['sae-b']), activeKey('k1', ['sae-c'])])).toThrow(
-        'k1',
-      );
+      const store = newStore();
+      const batch = { keyIds: ['k1', 'k1'], material: randomBytes(32), keyBytes: 16 };
+      expect(() => store.activate(batch, MASTER_SAE, ['sae-b'])).toThrow('k1');
     });
 
     it('stores no key material for a key with no slave SAE on this KME', () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', [])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', [])]);
       expect(store.size).toBe(0);
       expect(() => store.take(['k1'], 'sae-b', MASTER_SAE)).toThrow(KeyAccessDeniedError);
       expect(() => store.take(['k2'], 'sae-b', MASTER_SAE)).toThrow(KeysNotFoundError);
@@ -199,18 +222,18 @@ describe('ActiveKeyStore', () => {
     });
 
     it('resolves as soon as keys added later are all present, before the timeout', async () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const waiting = store.whenPresent(['k1', 'k2'], 1000);
       const state = track(waiting);
       await flushPromises();
       expect(state.settled).toBe(false);
       expect(jest.getTimerCount()).toBe(1);
 
-      store.add([activeKey('k1', ['sae-b'])]);
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       await flushPromises();
       expect(state.settled).toBe(false); // k2 is still missing
 
-      store.add([activeKey('k2', ['sae-b'])]);
+      activateAll(store, [activeKey('k2', ['sae-b'])]);
       await flushPromises();
       expect(state.settled).toBe(true);
       expect(jest.getTimerCount()).toBe(0); // the timeout was cleared, no time passed
@@ -219,7 +242,7 @@ describe('ActiveKeyStore', () => {
     });
 
     it('resolves after the timeout when the keys never arrive', async () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const state = track(store.whenPresent(['k1'], 500));
       await jest.advanceTimersByTimeAsync(499);
       expect(state.settled).toBe(false);
@@ -228,14 +251,14 @@ describe('ActiveKeyStore', () => {
       expect(jest.getTimerCount()).toBe(0);
 
       // A late arrival after the timeout finds no stale waiter and is stored normally.
-      store.add([activeKey('k1', ['sae-b'])]);
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       expect(store.size).toBe(1);
     });
 
     it('resolves after the timeout when only some keys arrive', async () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const state = track(store.whenPresent(['k1', 'k2'], 300));
-      store.add([activeKey('k1', ['sae-b'])]);
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       await jest.advanceTimersByTimeAsync(299);
       expect(state.settled).toBe(false);
       await jest.advanceTimersByTimeAsync(1);
@@ -243,8 +266,8 @@ describe('ActiveKeyStore', () => {
     });
 
     it('returns at once when the keys are already present', async () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       const state = track(store.whenPresent(['k1'], 1000));
       expect(jest.getTimerCount()).toBe(0);
       await flushPromises();
@@ -252,8 +275,8 @@ describe('ActiveKeyStore', () => {
     });
 
     it('returns at once for an ID that was already delivered', async () => {
-      const store = new ActiveKeyStore();
-      store.add([activeKey('k1', ['sae-b'])]);
+      const store = newStore();
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       store.take(['k1'], 'sae-b', MASTER_SAE);
       const state = track(store.whenPresent(['k1', 'never-added'], 1000));
       expect(jest.getTimerCount()).toBe(0);
@@ -262,7 +285,7 @@ describe('ActiveKeyStore', () => {
     });
 
     it('returns at once when the timeout is not positive', async () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const state = track(store.whenPresent(['k1'], 0));
       expect(jest.getTimerCount()).toBe(0);
       await flushPromises();
@@ -270,7 +293,7 @@ describe('ActiveKeyStore', () => {
     });
 
     it('wakes every waiter of a key, independently of each other timeout', async () => {
-      const store = new ActiveKeyStore();
+      const store = newStore();
       const short = track(store.whenPresent(['k1'], 100));
       const long = track(store.whenPresent(['k1'], 1000));
       const other = track(store.whenPresent(['k2'], 1000));
@@ -279,13 +302,13 @@ describe('ActiveKeyStore', () => {
       expect(short.settled).toBe(true);
       expect(long.settled).toBe(false);
 
-      store.add([activeKey('k1', ['sae-b'])]);
+      activateAll(store, [activeKey('k1', ['sae-b'])]);
       await flushPromises();
       expect(long.settled).toBe(true);
       expect(other.settled).toBe(false);
       expect(jest.getTimerCount()).toBe(1); // only the k2 waiter's timeout is left
 
-      store.add([activeKey('k2', ['sae-b'])]);
+      activateAll(store, [activeKey('k2', ['sae-b'])]);
       await flushPromises();
       expect(other.settled).toBe(true);
       expect(jest.getTimerCount()).toBe(0);
@@ -302,22 +325,22 @@ describe('ActiveKeyStore: keys for the other KME only', () => {
   };
 
   it('refuses them with KeyAccessDeniedError, not not-found, and keeps nothing', () => {
-    const store = new ActiveKeyStore();
-    store.add([foreign]);
+    const store = newStore();
+    activateAll(store, [foreign]);
     expect(store.size).toBe(0);
     expect(() => store.take([foreign.keyId], 'sae-2', 'sae-1')).toThrow(KeyAccessDeniedError);
   });
 
   it('counts as arrived for a waiting dec_keys', async () => {
-    const store = new ActiveKeyStore();
+    const store = newStore();
     const waiting = store.whenPresent([foreign.keyId], 60_000);
-    store.add([foreign]);
+    activateAll(store, [foreign]);
     await expect(waiting).resolves.toBeUndefined();
   });
 });
 
 describe('ActiveKeyStore capacity', () => {
-  const key = (i: number): ActiveKey => ({
+  const key = (i: number): TestKey => ({
     keyId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     key: Buffer.from([i & 0xff]),
     masterSaeId: 'sae-1',
@@ -326,8 +349,8 @@ describe('ActiveKeyStore capacity', () => {
 
   it('drops the oldest undelivered keys once over capacity, and says how many', () => {
     const dropped: number[] = [];
-    const store = new ActiveKeyStore({ capacity: 100, onDropped: (count) => dropped.push(count) });
-    for (let i = 0; i < 111; i++) store.add([key(i)]);
+    const store = newStore({ capacity: 100, onDropped: (count) => dropped.push(count) });
+    for (let i = 0; i < 111; i++) activateAll(store, [key(i)]);
     expect(store.size).toBe(100);
     expect(dropped).toEqual([11]);
     expect(() => store.take([key(0).keyId], 'sae-2', 'sae-1')).toThrow(KeysNotFoundError);

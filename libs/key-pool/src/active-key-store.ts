@@ -1,14 +1,5 @@
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
 
-/** A key handed to its master SAE and now waiting for its slave SAEs on this KME. */
-export interface ActiveKey {
-  readonly keyId: string;
-  readonly key: Buffer;
-  readonly masterSaeId: string;
-  /** Slave SAEs attached to this KME that may fetch the key, each once. */
-  readonly slaveSaeIds: readonly string[];
-}
-
 export interface DeliveredKey {
   readonly keyId: string;
   readonly key: Buffer;
@@ -85,51 +76,7 @@ export class ActiveKeyStore {
    * already known here.
    */
   activate(batch: KeyBatch, masterSaeId: string, slaveSaeIds: readonly string[]): void {
-    const attached = this.options.attachedSaeIds ?? [];
-    const local = slaveSaeIds.filter((id) => attached.includes(id));
-    const { material, keyBytes } = batch;
-    this.record(batch.keyIds, (index) =>
-      local.length === 0
-        ? undefined
-        : {
-            material,
-            offset: index * keyBytes,
-            length: keyBytes,
-            masterSaeId,
-            slaveSaeIds: local,
-            waiting: local,
-          },
-    );
-  }
-
-  get size(): number {
-    return this.keys.size;
-  }
-
-  /** Adds all keys, each with its own slave SAEs, or, when an ID is already known here, none. */
-  add(keys: readonly ActiveKey[]): void {
-    this.record(
-      keys.map(({ keyId }) => keyId),
-      (index) => {
-        const { key, masterSaeId, slaveSaeIds } = keys[index];
-        if (slaveSaeIds.length === 0) return undefined;
-        return {
-          material: key,
-          offset: 0,
-          length: key.length,
-          masterSaeId,
-          slaveSaeIds,
-          waiting: slaveSaeIds,
-        };
-      },
-    );
-  }
-
-  /** `storedKey` gives undefined for a key with no slave SAE on this KME. */
-  private record(
-    keyIds: readonly string[],
-    storedKey: (index: number) => StoredKey | undefined,
-  ): void {
+    const { keyIds, material, keyBytes } = batch;
     // The Set only catches an ID repeated within the batch; most batches hold one key.
     const batchIds = keyIds.length > 1 ? new Set<string>() : undefined;
     for (const keyId of keyIds) {
@@ -138,16 +85,30 @@ export class ActiveKeyStore {
       }
       batchIds?.add(keyId);
     }
+    const attached = this.options.attachedSaeIds ?? [];
+    const local = slaveSaeIds.filter((id) => attached.includes(id));
     keyIds.forEach((keyId, index) => {
-      const stored = storedKey(index);
-      if (stored === undefined) this.elsewhere.add(keyId);
-      else this.keys.set(keyId, stored);
+      if (local.length === 0) this.elsewhere.add(keyId);
+      else {
+        this.keys.set(keyId, {
+          material,
+          offset: index * keyBytes,
+          length: keyBytes,
+          masterSaeId,
+          slaveSaeIds: local,
+          waiting: local,
+        });
+      }
       const waiting = this.waiters.get(keyId);
       if (waiting) for (const wake of waiting) wake();
     });
     trimOldest(this.elsewhere, REMEMBERED_KEY_IDS);
     const dropped = trimOldest(this.keys, this.capacity);
     if (dropped > 0) this.options.onDropped?.(dropped);
+  }
+
+  get size(): number {
+    return this.keys.size;
   }
 
   /**
