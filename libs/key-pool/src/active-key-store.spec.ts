@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ActiveKeyStore, type ActiveKeyStoreOptions } from './active-key-store';
+import { ActiveKeyStore, deliveredKeysOf, type ActiveKeyStoreOptions } from './active-key-store';
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
 import { errorOf } from './test-helpers';
 
@@ -393,5 +393,15 @@ describe('ActiveKeyStore.activate', () => {
       Buffer.from([3, 4]),
     ]);
     expect(store.size).toBe(0);
+  });
+});
+
+describe('deliveredKeysOf', () => {
+  it('pairs each key ID with its own bytes of the batch, in order', () => {
+    const batch = { keyIds: ['a', 'b'], material: Buffer.from([1, 2, 3, 4]), keyBytes: 2 };
+    expect(deliveredKeysOf(batch)).toEqual([
+      { keyId: 'a', key: Buffer.from([1, 2]) },
+      { keyId: 'b', key: Buffer.from([3, 4]) },
+    ]);
   });
 });

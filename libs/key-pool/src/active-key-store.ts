@@ -1,4 +1,5 @@
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
+import { splitKeys } from './material';
 
 export interface DeliveredKey {
   readonly keyId: string;
@@ -10,6 +11,12 @@ export interface KeyBatch {
   readonly keyIds: readonly string[];
   readonly material: Buffer;
   readonly keyBytes: number;
+}
+
+/** The batch's keys as its master SAE gets them, each paired with its ID. */
+export function deliveredKeysOf({ keyIds, material, keyBytes }: KeyBatch): DeliveredKey[] {
+  const keys = splitKeys(material, keyBytes);
+  return keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
 }
 
 /**

@@ -2,4 +2,9 @@ export * from './errors';
 export * from './material';
 export { AllocatingPool, type Allocation } from './allocating-pool';
 export { ReplicaPool } from './replica-pool';
-export { ActiveKeyStore, type DeliveredKey, type KeyBatch } from './active-key-store';
+export {
+  ActiveKeyStore,
+  deliveredKeysOf,
+  type DeliveredKey,
+  type KeyBatch,
+} from './active-key-store';

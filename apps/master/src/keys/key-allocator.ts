@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { splitKeys, type MaterialRange } from '@app/key-pool';
+import type { MaterialRange } from '@app/key-pool';
 import { KeySourceService } from '../link/key-source.service';
 import { MasterMaterial } from '../link/master-material';
 
@@ -11,7 +11,6 @@ export interface AllocatedKeys {
   readonly keyIds: string[];
   /** The keys' bytes, one after the other. */
   readonly material: Buffer;
-  readonly keys: Buffer[];
 }
 
 /** The only allocator of the link: cuts `number` keys of `sizeBits` from the master KME's pool. */
@@ -26,14 +25,12 @@ export class KeyAllocator {
     const keyBytes = sizeBits / 8;
     const { ranges, bytes } = this.material.allocate(number * keyBytes);
     this.source.poke();
-    const keys = splitKeys(bytes, keyBytes);
     return {
       epoch: this.material.epoch,
       ranges,
       keyBytes,
-      keyIds: keys.map(() => randomUUID()),
+      keyIds: Array.from({ length: number }, () => randomUUID()),
       material: bytes,
-      keys,
     };
   }
 }

@@ -7,7 +7,7 @@ import {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
-import { ActiveKeyStore, spansOf, type DeliveredKey } from '@app/key-pool';
+import { ActiveKeyStore, deliveredKeysOf, spansOf, type DeliveredKey } from '@app/key-pool';
 import { MasterMaterial } from '../link/master-material';
 import { SlaveLinkService } from '../link/slave-link.service';
 import { KeyAllocator } from './key-allocator';
@@ -62,7 +62,7 @@ export class MasterKeyDelivery extends KeyDelivery {
       throw error;
     }
     this.activeKeys.activate(allocated, request.masterSaeId, request.slaveSaeIds);
-    return allocated.keyIds.map((keyId, index) => ({ keyId, key: allocated.keys[index] }));
+    return deliveredKeysOf(allocated);
   }
 
   /** Keys for the master KME's SAEs are recorded before their master SAE has them: no wait. */

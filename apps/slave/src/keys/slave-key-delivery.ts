@@ -15,10 +15,10 @@ import {
 } from '@app/internal-client';
 import {
   ActiveKeyStore,
+  deliveredKeysOf,
   KeysNotFoundError,
   ReplicaPool,
   rangesInEpoch,
-  splitKeys,
   type DeliveredKey,
   type MaterialRange,
 } from '@app/key-pool';
@@ -54,14 +54,13 @@ export class SlaveKeyDelivery extends KeyDelivery {
     const answer = await this.askMasterKme(request);
     const ranges = rangesInEpoch(answer.epoch, answer.ranges);
     await this.materialArrived(ranges);
-    const material = this.pool.cut(ranges);
-    this.activeKeys.activate(
-      { keyIds: answer.keyIds, material, keyBytes: answer.keyBytes },
-      request.masterSaeId,
-      request.slaveSaeIds,
-    );
-    const keys = splitKeys(material, answer.keyBytes);
-    return answer.keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
+    const batch = {
+      keyIds: answer.keyIds,
+      material: this.pool.cut(ranges),
+      keyBytes: answer.keyBytes,
+    };
+    this.activeKeys.activate(batch, request.masterSaeId, request.slaveSaeIds);
+    return deliveredKeysOf(batch);
   }
 
   async retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
