@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEV_P12_PASSWORD, ensureDevPki } from '../../../scripts/lib/pki';
+
+/** A throwaway development PKI: the CA, both KMEs, two SAEs and an operator. */
+export interface TestPki {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly p12Password: string;
+  crt(name: string): string;
+  key(name: string): string;
+  p12(name: string): string;
+  remove(): void;
+}
+
+export function makeTestPki(): TestPki {
+  const dir = mkdtempSync(join(tmpdir(), 'etsi-client-pki-'));
+  ensureDevPki({ dir, names: ['kme-1', 'kme-2', 'sae-1', 'sae-2', 'operator'] });
+  return {
+    dir,
+    caFile: join(dir, 'ca.crt'),
+    p12Password: DEV_P12_PASSWORD,
+    crt: (name) => join(dir, `${name}.crt`),
+    key: (name) => join(dir, `${name}.key`),
+    p12: (name) => join(dir, `${name}.p12`),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
