@@ -1,6 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import { EtsiNetworkError, EtsiProtocolError, EtsiTimeoutError } from './errors';
+import { errorText } from './error-text';
 import { httpErrorOf } from './http-error-of';
 import { secureContextOf, type TlsCredentials } from './tls-credentials';
 
@@ -155,7 +156,10 @@ export class KmeTransport {
     } catch (error) {
       if (external?.aborted) throw external.reason;
       if (timedOut) throw new EtsiTimeoutError(url, this.timeoutMs, { cause: error });
-      throw new EtsiNetworkError(`request to ${url} failed: ${reasonOf(error)}`, url, {
+      const hint = closedUnanswered(error)
+        ? ': the KME closed the connection without a word, as a KME does when it refuses the client certificate'
+        : '';
+      throw new EtsiNetworkError(`request to ${url} failed: ${errorText(error)}${hint}`, url, {
         cause: error,
       });
     } finally {
@@ -170,10 +174,13 @@ export class KmeTransport {
   }
 }
 
-/** Node's network errors say most in their code (ECONNREFUSED), TLS errors in their message. */
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  const text = error.message || error.name;
-  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+/**
+ * With TLS 1.3 the client finishes its handshake before the server has checked the client
+ * certificate, so a refused certificate shows up only as a socket closed before any byte of
+ * answer: undici's "other side closed" with nothing read.
+ */
+function closedUnanswered(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, socket } = error as { code?: unknown; socket?: { bytesRead?: unknown } };
+  return code === 'UND_ERR_SOCKET' && socket?.bytesRead === 0;
 }

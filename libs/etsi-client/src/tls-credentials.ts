@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { errorText } from './error-text';
 import { EtsiTlsConfigError } from './errors';
 
 /** A file path, or the file's contents already in memory. */
@@ -45,10 +46,9 @@ export function secureContextOf(credentials: TlsCredentials): SecureContext {
   try {
     return createSecureContext(options);
   } catch (error) {
-    throw new EtsiTlsConfigError(
-      `the TLS credentials cannot be used: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new EtsiTlsConfigError(`the TLS credentials cannot be used: ${errorText(error)}`, {
+      cause: error,
+    });
   }
 }
 
