@@ -62,8 +62,9 @@ function pulseStatistics({ transmittance: eta, p }: Channel, mu: number): PulseS
 }
 
 /**
- * The μ in (0, 1.5] that maximises R, by golden-section search. R(μ) is unimodal there: the
- * single-photon term μe^(−μ) peaks at μ = 1 while the error-correction cost grows with μ.
+ * The μ in (0, 1.5] that maximises R, by golden-section search, which assumes R(μ) has a single
+ * peak there: the single-photon term μe^(−μ) peaks at μ = 1 while the error-correction cost grows
+ * with μ (the spec checks the optimum against a grid of fixed μ).
  */
 function optimalIntensity(channel: Channel): number {
   const invPhi = (Math.sqrt(5) - 1) / 2;

@@ -12,6 +12,10 @@ import { LinkHardware } from './link-parameters';
  * conclude (next constant), which is some evidence they are right.
  *
  * The pulse rate does not enter the papers' figures (they are per pulse); 1 MHz is a placeholder.
+ *
+ * The papers' second set, KTH, is left out on purpose: its values (Y_0 in particular) and the
+ * distance reported for it could not be checked here, and a test against a misremembered figure
+ * would pin nothing.
  */
 export const LO_MA_CHEN_GYS: LinkHardware = {
   fibreLossDbPerKm: 0.21,
