@@ -12,6 +12,7 @@ export const DEFAULT_CONNECTIONS = 4;
 export interface KmeClientOptions {
   /** `https://host:port`, optionally with a path prefix (`https://gateway/kme-1`). */
   readonly baseUrl: string;
+  /** Read and checked when the client is made: unusable files throw EtsiTlsConfigError there. */
   readonly tls: TlsCredentials;
   /** Bound on each request, from sending it to the last byte of the answer. Default 10 s. */
   readonly timeoutMs?: number;

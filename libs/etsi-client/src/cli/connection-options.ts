@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { KmeClientOptions, RawResponse } from '../kme-transport';
+import { DEFAULT_TIMEOUT_MS, type KmeClientOptions, type RawResponse } from '../kme-transport';
 import type { TlsCredentials } from '../tls-credentials';
 import { positiveInteger } from './arguments';
 import type { CliIo } from './cli-io';
@@ -10,7 +10,6 @@ export const DEFAULT_KME_URL = 'https://localhost:8000';
 export const DEFAULT_SAE_ID = 'sae-1';
 /** The certificate that simulation commands present; the master KME's sim API admits only it. */
 export const OPERATOR_ID = 'operator';
-export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Who the CLI is and how it proves it: shared by every command. */
 export interface IdentityFlags {
