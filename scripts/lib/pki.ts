@@ -1,6 +1,17 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { isIP } from 'node:net';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as forge from 'node-forge';
 
 /** Password of every generated PKCS#12 file. A development PKI only: never reuse it. */
@@ -8,13 +19,55 @@ export const DEV_P12_PASSWORD = 'changeit';
 
 export const DEV_CA_COMMON_NAME = 'QKD KME simulator dev CA';
 
-/** What `npm run certs` makes without arguments: the laptop and compose pair and one SAE each. */
-export const DEFAULT_PKI_NAMES: readonly string[] = ['kme-1', 'kme-2', 'sae-1', 'sae-2'];
+/** The client certificate of whoever drives the simulation API; a client like an SAE. */
+export const OPERATOR_CERT_NAME = 'operator';
+
+/**
+ * What the PKI always holds besides the CA: the laptop and compose pair, one SAE each and the
+ * operator.
+ */
+export const DEFAULT_PKI_NAMES: readonly string[] = [
+  'kme-1',
+  'kme-2',
+  'sae-1',
+  'sae-2',
+  OPERATOR_CERT_NAME,
+];
+
+/**
+ * Scheme of the URI subjectAltName of every client certificate (SAEs and the operator), read by a
+ * KME started with `SAE_ID_FROM=san-uri`: `urn:qkd:sae:<SAE ID>`, the SAE ID verbatim (certificate
+ * names are letters, digits, `.`, `_` and `-`, so nothing needs escaping). The CN stays the SAE ID
+ * too, for KMEs that identify SAEs by CN.
+ */
+export const SAE_URI_PREFIX = 'urn:qkd:sae:';
+
+export function saeUri(saeId: string): string {
+  return `${SAE_URI_PREFIX}${saeId}`;
+}
+
+/**
+ * The repository root, found from the nearest package.json above this file, so the default holds
+ * both for `scripts/lib/pki.ts` run by ts-node and for `dist/scripts/lib/pki.js` in the image.
+ */
+function repositoryRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
 
 /** `certs/` at the repository root, wherever the script is started from. */
-export const DEFAULT_CERTS_DIR = resolve(__dirname, '..', '..', 'certs');
+export const DEFAULT_CERTS_DIR = join(repositoryRoot(__dirname), 'certs');
 
+/** `kme`: server and client; `sae`: client only (SAEs and the operator). */
 export type CertKind = 'kme' | 'sae';
+
+/** A uid, and a gid unless the group is to stay as it is. */
+export interface FileOwner {
+  uid: number;
+  gid?: number;
+}
 
 export interface PkiOptions {
   dir: string;
@@ -22,6 +75,20 @@ export interface PkiOptions {
   names?: readonly string[];
   /** Regenerate everything, the CA included, even where files exist. */
   force?: boolean;
+  /**
+   * DNS names or IP addresses that every KME certificate carries besides its ID, `localhost`,
+   * `127.0.0.1` and `::1`: the names other machines reach the KMEs under. A KME certificate whose
+   * names differ from these is reissued.
+   */
+  hosts?: readonly string[];
+  /**
+   * Owner of the files the KMEs read (`ca.crt`, `kme-*`), applied to kept files too: the KMEs'
+   * user when root writes the PKI for containers. The other files (the CA key, the SAE and
+   * operator files, which people use from the host and no KME reads) then go to the owner of
+   * `dir`, so whoever owns the folder on the host can use them whatever their uid. Without it
+   * nothing is chowned.
+   */
+  owner?: FileOwner;
 }
 
 export interface PkiFile {
@@ -52,12 +119,49 @@ interface KeyPair {
   privateKeyPem: string;
 }
 
+/** A DNS or URI subjectAltName (types 2 and 6), or an IP address (type 7), as forge takes them. */
+type AltName = { type: 2 | 6; value: string } | { type: 7; ip: string };
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// Labels of letters, digits, - and _ (compose service names may hold _); a leading *. is a wildcard.
+const HOST_PATTERN =
+  /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 
 /** A name starting with `kme-` is a KME (server and client); anything else is an SAE (client). */
 export function certKind(name: string): CertKind {
   return name.startsWith('kme-') ? 'kme' : 'sae';
+}
+
+/**
+ * Host names as certificates carry them: DNS names lower-cased without a trailing dot, IP addresses
+ * in their canonical form (`[::1]` brackets allowed), duplicates dropped. Throws on anything else.
+ */
+export function normalizeHosts(hosts: readonly string[]): string[] {
+  const normalized = hosts.map((host) => {
+    const trimmed = host.trim();
+    const ip = trimmed.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(ip) === 4) return ip;
+    if (isIP(ip) === 6 && !ip.includes('%')) return new URL(`http://[${ip}]`).hostname.slice(1, -1);
+    const name = trimmed.toLowerCase().replace(/\.$/, '');
+    if (name.length > 253 || !HOST_PATTERN.test(name)) {
+      throw new Error(`invalid host "${host}": a DNS name or an IP address`);
+    }
+    return name;
+  });
+  return [...new Set(normalized)];
+}
+
+/** The subjectAltNames of a leaf: a KME's names and addresses, or a client's URI. */
+export function leafAltNames(name: string, hosts: readonly string[] = []): AltName[] {
+  if (certKind(name) === 'sae') return [{ type: 6, value: saeUri(name) }];
+  // The KME's own compose service name (which is its ID), the names a laptop run uses, the extras.
+  const all = normalizeHosts([name, ...LOOPBACK_NAMES, ...hosts]);
+  return [
+    ...all.filter((host) => isIP(host) === 0).map((value): AltName => ({ type: 2, value })),
+    ...all.filter((host) => isIP(host) !== 0).map((ip): AltName => ({ type: 7, ip })),
+  ];
 }
 
 /** Files a name owns in the PKI directory. */
@@ -69,13 +173,16 @@ export function leafFiles(dir: string, name: string): string[] {
 
 /**
  * Makes sure `dir` holds the CA and one certificate per name, all signed by that CA. Existing files
- * are kept unless `force`, or unless they no longer fit (missing sibling, CA replaced), so a second
- * run changes nothing.
+ * are kept unless `force`, or unless they no longer fit (missing sibling, CA replaced, other
+ * subjectAltNames), so a second run with the same options changes nothing. Modes (keys and `.p12`
+ * 0600, certificates 0644) and the owner are applied to kept files too.
  */
 export function ensureDevPki({
   dir,
   names = DEFAULT_PKI_NAMES,
   force = false,
+  hosts = [],
+  owner,
 }: PkiOptions): PkiFile[] {
   const wanted = [...new Set([...DEFAULT_PKI_NAMES, ...names])];
   for (const name of wanted) {
@@ -85,6 +192,7 @@ export function ensureDevPki({
       );
     }
   }
+  const extraHosts = normalizeHosts(hosts);
   mkdirSync(dir, { recursive: true });
 
   const results: PkiFile[] = [];
@@ -94,16 +202,25 @@ export function ensureDevPki({
   const caIsNew = ca === undefined;
   if (ca === undefined) {
     ca = createCa(DEV_CA_COMMON_NAME);
-    writePublic(caCrt, ca.certPem);
-    writeSecret(caKey, ca.keyPem);
+    writeAtomically(caCrt, ca.certPem);
+    writeAtomically(caKey, ca.keyPem);
   }
   results.push(...[caCrt, caKey].map((path) => ({ path, status: status(caIsNew) })));
 
   for (const name of wanted) {
     const files = leafFiles(dir, name);
-    const keep = !caIsNew && files.every((file) => existsSync(file)) && fits(files, ca);
-    if (!keep) writeLeaf(dir, name, ca);
+    const altNames = leafAltNames(name, extraHosts);
+    const keep = !caIsNew && files.every((file) => existsSync(file)) && fits(files, ca, altNames);
+    if (!keep) writeLeaf(dir, name, altNames, ca);
     results.push(...files.map((path) => ({ path, status: status(!keep) })));
+  }
+
+  for (const { path } of results) applyMode(path);
+  if (owner !== undefined) {
+    const { uid, gid } = statSync(dir);
+    for (const { path } of results) {
+      applyOwner(path, readByKmes(path) ? owner : { uid, gid });
+    }
   }
   return results;
 }
@@ -117,7 +234,9 @@ export function makeForeignClientCert(dir: string, cn: string): ForeignClientCer
   mkdirSync(dir, { recursive: true });
   const ca = createCa(`${DEV_CA_COMMON_NAME} (foreign, untrusted)`);
   const keys = newKeyPair();
-  const certPem = forge.pki.certificateToPem(issueLeaf(cn, 'sae', keys, ca));
+  // Client-only whatever the name, with the URI an SAE of that name would carry.
+  const altNames: AltName[] = [{ type: 6, value: saeUri(cn) }];
+  const certPem = forge.pki.certificateToPem(issueLeaf(cn, 'sae', altNames, keys, ca));
   const result: ForeignClientCert = {
     certFile: join(dir, `foreign-${cn}.crt`),
     keyFile: join(dir, `foreign-${cn}.key`),
@@ -126,9 +245,9 @@ export function makeForeignClientCert(dir: string, cn: string): ForeignClientCer
     keyPem: keys.privateKeyPem,
     caPem: ca.certPem,
   };
-  writePublic(result.certFile, certPem);
-  writeSecret(result.keyFile, keys.privateKeyPem);
-  writePublic(result.caFile, ca.certPem);
+  writeAtomically(result.certFile, certPem);
+  writeAtomically(result.keyFile, keys.privateKeyPem);
+  writeAtomically(result.caFile, ca.certPem);
   return result;
 }
 
@@ -148,25 +267,64 @@ function loadIssuer(certFile: string, keyFile: string): Issuer | undefined {
   };
 }
 
-/** An existing leaf is kept only if the current CA signed it and its key file matches it. */
-function fits([certFile, keyFile]: string[], ca: Issuer): boolean {
+/**
+ * An existing leaf is kept only if the current CA signed it, its key file matches it and it carries
+ * exactly the subjectAltNames asked for.
+ */
+function fits([certFile, keyFile]: string[], ca: Issuer, altNames: AltName[]): boolean {
   try {
-    const leaf = new X509Certificate(readFileSync(certFile));
+    const pem = readFileSync(certFile);
+    const leaf = new X509Certificate(pem);
     return (
       leaf.verify(new X509Certificate(ca.certPem).publicKey) &&
-      leaf.checkPrivateKey(createPrivateKey(readFileSync(keyFile)))
+      leaf.checkPrivateKey(createPrivateKey(readFileSync(keyFile))) &&
+      sameAltNames(forge.pki.certificateFromPem(pem.toString('utf8')), altNames)
     );
   } catch {
     return false;
   }
 }
 
-function writeLeaf(dir: string, name: string, ca: Issuer): void {
+/** Compared as forge reads them, IP addresses as bytes: independent of how Node prints them. */
+function sameAltNames(cert: forge.pki.Certificate, wanted: AltName[]): boolean {
+  const extension: { altNames?: { type: number; value: string }[] } | undefined =
+    cert.getExtension('subjectAltName');
+  const have = (extension?.altNames ?? [])
+    .map(({ type, value }) =>
+      type === 7
+        ? `7:${forge.util.bytesToHex(value)}`
+        : `${type}:${type === 2 ? value.toLowerCase() : value}`,
+    )
+    .sort();
+  const want = wanted
+    .map((altName) =>
+      altName.type === 7 ? `7:${ipToHex(altName.ip)}` : `${altName.type}:${altName.value}`,
+    )
+    .sort();
+  return have.length === want.length && have.every((entry, i) => entry === want[i]);
+}
+
+/** The network-order bytes of a normalized address (see normalizeHosts), in hex. */
+function ipToHex(ip: string): string {
+  if (isIP(ip) === 4) {
+    return ip
+      .split('.')
+      .map((octet) => Number(octet).toString(16).padStart(2, '0'))
+      .join('');
+  }
+  const [head, tail = ''] = ip.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const given = ip.includes('::') ? [head, tail].map(groups) : [groups(ip), []];
+  const zeros = Array<string>(8 - given[0].length - given[1].length).fill('0');
+  return [...given[0], ...zeros, ...given[1]].map((group) => group.padStart(4, '0')).join('');
+}
+
+function writeLeaf(dir: string, name: string, altNames: AltName[], ca: Issuer): void {
   const kind = certKind(name);
   const keys = newKeyPair();
-  const cert = issueLeaf(name, kind, keys, ca);
-  writePublic(join(dir, `${name}.crt`), forge.pki.certificateToPem(cert));
-  writeSecret(join(dir, `${name}.key`), keys.privateKeyPem);
+  const cert = issueLeaf(name, kind, altNames, keys, ca);
+  writeAtomically(join(dir, `${name}.crt`), forge.pki.certificateToPem(cert));
+  writeAtomically(join(dir, `${name}.key`), keys.privateKeyPem);
   if (kind === 'sae') {
     // 3DES rather than forge's AES default: older Java, macOS and Windows SAE clients read it.
     const p12 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [cert, ca.cert], DEV_P12_PASSWORD, {
@@ -174,7 +332,10 @@ function writeLeaf(dir: string, name: string, ca: Issuer): void {
       friendlyName: name,
       generateLocalKeyId: true,
     });
-    writeSecret(join(dir, `${name}.p12`), Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+    writeAtomically(
+      join(dir, `${name}.p12`),
+      Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'),
+    );
   }
 }
 
@@ -211,7 +372,13 @@ function createCa(commonName: string): Issuer {
   };
 }
 
-function issueLeaf(name: string, kind: CertKind, keys: KeyPair, ca: Issuer): forge.pki.Certificate {
+function issueLeaf(
+  name: string,
+  kind: CertKind,
+  altNames: AltName[],
+  keys: KeyPair,
+  ca: Issuer,
+): forge.pki.Certificate {
   const cert = baseCertificate(name, keys.publicKey, 2 * 365);
   cert.setIssuer(ca.cert.subject.attributes);
   const extensions: object[] = [
@@ -224,19 +391,8 @@ function issueLeaf(name: string, kind: CertKind, keys: KeyPair, ca: Issuer): for
       name: 'authorityKeyIdentifier',
       keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes(),
     },
+    { name: 'subjectAltName', altNames },
   ];
-  if (kind === 'kme') {
-    // The KME's own compose service name (which is its ID) plus the names a laptop run uses.
-    extensions.push({
-      name: 'subjectAltName',
-      altNames: [
-        { type: 2, value: name },
-        { type: 2, value: 'localhost' },
-        { type: 7, ip: '127.0.0.1' },
-        { type: 7, ip: '::1' },
-      ],
-    });
-  }
   cert.setExtensions(extensions);
   cert.sign(ca.key, forge.md.sha256.create());
   return cert;
@@ -265,12 +421,42 @@ function serialNumber(): string {
   return bytes.toString('hex');
 }
 
-function writePublic(path: string, content: string): void {
-  writeFileSync(path, content, { mode: 0o644 });
+/** Keys and `.p12` files (which hold a key) are the owner's only; certificates are public. */
+function modeOf(path: string): number {
+  return /\.(key|p12)$/.test(path) ? 0o600 : 0o644;
 }
 
-function writeSecret(path: string, content: string | Buffer): void {
-  writeFileSync(path, content, { mode: 0o600 });
-  // The mode option only applies when the file is created; --force must tighten old files too.
-  chmodSync(path, 0o600);
+/** The CA certificate and the KME files; never the CA key, which only this script reads. */
+function readByKmes(path: string): boolean {
+  const file = basename(path);
+  return file === 'ca.crt' || certKind(file.replace(/\.[^.]+$/, '')) === 'kme';
+}
+
+function applyMode(path: string): void {
+  if ((statSync(path).mode & 0o777) !== modeOf(path)) chmodSync(path, modeOf(path));
+}
+
+/** Only where it changes something, so a run by the files' owner itself needs no privilege. */
+function applyOwner(path: string, { uid, gid }: FileOwner): void {
+  const stats = statSync(path);
+  if (stats.uid !== uid || (gid !== undefined && stats.gid !== gid)) {
+    chownSync(path, uid, gid ?? -1);
+  }
+}
+
+/**
+ * Through a new file renamed over the old one: a reader never sees half a key, the mode is set
+ * before the content lands whatever the umask, and a file owned by someone else (a KME's key
+ * chowned for a container) is replaced rather than refused.
+ */
+function writeAtomically(path: string, content: string | Buffer): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, '', { mode: 0o600 });
+    chmodSync(temporary, modeOf(path));
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }
