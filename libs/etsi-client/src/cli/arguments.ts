@@ -23,3 +23,15 @@ export function nonNegativeNumber(value: string): number {
   }
   return parsed;
 }
+
+/** A KME base URL: https only, as the ETSI API is served over TLS. */
+export function httpsUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('not a URL (https://host:port).');
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError('a KME is reached over https.');
+  return value;
+}

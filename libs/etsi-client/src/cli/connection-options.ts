@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULT_TIMEOUT_MS, type KmeClientOptions, type RawResponse } from '../kme-transport';
 import type { TlsCredentials } from '../tls-credentials';
-import { positiveInteger } from './arguments';
+import { httpsUrl, positiveInteger } from './arguments';
 import type { CliIo } from './cli-io';
 
 export const DEFAULT_KME_URL = 'https://localhost:8000';
@@ -65,6 +65,7 @@ export function addConnectionOptions(command: Command, io: CliIo, defaultSae: st
   command.option(
     '--kme <url>',
     'base URL of the KME (env KME_URL)',
+    httpsUrl,
     io.env.KME_URL ?? DEFAULT_KME_URL,
   );
   addIdentityOptions(command, io, defaultSae);

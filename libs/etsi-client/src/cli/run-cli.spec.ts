@@ -78,9 +78,12 @@ describe('help and usage', () => {
     const bad = await kmeCli(['enc', 'sae-2', '--number', 'three']);
     const missing = await kmeCli(['dec', 'sae-1']);
     const unknown = await kmeCli(['frobnicate']);
+    const plainHttp = await kmeCli(['status', 'sae-2', '--kme', 'http://127.0.0.1:8000']);
     const none = await kmeCli([]);
 
-    expect([bad.code, missing.code, unknown.code, none.code]).toEqual([2, 2, 2, 2]);
+    expect([bad.code, missing.code, unknown.code, none.code, plainHttp.code]).toEqual([
+      2, 2, 2, 2, 2,
+    ]);
     expect(bad.stderr).toMatch(/^kme: option '--number <N>' argument 'three' is invalid/);
     expect(missing.stderr).toContain("missing required argument 'key_ID'");
     expect(kme.requests).toHaveLength(before);

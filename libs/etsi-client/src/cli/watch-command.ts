@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { EtsiHttpError } from '../errors';
 import { errorText } from '../error-text';
 import { SimulationClient } from '../simulation-client';
-import { positiveInteger } from './arguments';
+import { httpsUrl, positiveInteger } from './arguments';
 import {
   addIdentityOptions,
   clientOptionsOf,
@@ -34,7 +34,14 @@ export function addWatchCommand(program: Command, invocation: Invocation): void 
           'Redrawn in place on a terminal, printed as successive plain frames otherwise. ' +
           'Ctrl-C ends it with exit code 0.',
       )
-      .option('--kme <url...>', 'KMEs to watch', DEFAULT_WATCH_URLS)
+      .option(
+        '--kme <url...>',
+        'KMEs to watch',
+        // With a parser commander leaves collecting to us; the first URL given replaces the default.
+        (value: string, previous: string[]) =>
+          previous === DEFAULT_WATCH_URLS ? [httpsUrl(value)] : [...previous, httpsUrl(value)],
+        DEFAULT_WATCH_URLS,
+      )
       .option('--interval <ms>', 'time between polls', positiveInteger, 1000),
     io,
     OPERATOR_ID,
