@@ -7,6 +7,8 @@ const moduleNameMapper = {
   '^@app/etsi-api(|/.*)$': '<rootDir>/libs/etsi-api/src$1',
   '^@app/broker(|/.*)$': '<rootDir>/libs/broker/src$1',
   '^@app/internal-client(|/.*)$': '<rootDir>/libs/internal-client/src$1',
+  '^@app/link-model(|/.*)$': '<rootDir>/libs/link-model/src$1',
+  '^@app/etsi-client(|/.*)$': '<rootDir>/libs/etsi-client/src$1',
   '^@app/kme-server(|/.*)$': '<rootDir>/libs/kme-server/src$1',
 };
 const common = {

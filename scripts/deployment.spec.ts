@@ -16,9 +16,6 @@ import { DEFAULT_PKI_NAMES, ensureDevPki, leafFiles } from './lib/pki';
 // Variables being added by the ops/durability work: the image and compose set them for the KMEs,
 // libs/config does not list them yet. Drop a name here once KME_ENVIRONMENT_VARIABLES has it.
 const VARIABLES_BEING_ADDED: readonly string[] = ['DATA_DIR', 'LOG_FORMAT'];
-// Packages the compiled cert generator loads in the image but package.json still lists under
-// devDependencies, so `npm ci --omit=dev` leaves them out. Drop a name once it is a dependency.
-const DEPENDENCIES_BEING_MOVED: readonly string[] = ['node-forge'];
 /** The `node` user of the official Node images, which the runtime stage runs as. */
 const NODE_USER = '1000:1000';
 
@@ -467,7 +464,7 @@ describe('the cert generator in the image', () => {
     const external = [...new Set(required)].filter(
       (id) => !id.startsWith('.') && !id.startsWith('node:') && !builtinModules.includes(id),
     );
-    const allowed = [...Object.keys(dependencies), ...DEPENDENCIES_BEING_MOVED];
+    const allowed = Object.keys(dependencies);
     expect(external.filter((id) => !allowed.includes(id))).toEqual([]);
 
     // As the certs service runs it, with the host's KME_CERT_HOSTS and a --host of its own.

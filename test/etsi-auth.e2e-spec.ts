@@ -189,7 +189,6 @@ describe('ETSI authentication', () => {
       });
       expectEtsiError(sync, 401);
       const allocate = await client.post('/api/internal/v1/allocations', {
-        requestId: UNKNOWN_KEY_ID,
         slaveInstanceId: UNKNOWN_KEY_ID,
         masterSaeId: 'sae-2',
         slaveSaeIds: ['sae-1'],

@@ -21,7 +21,6 @@ const syncBody = (slaveInstanceId: string): LinkSyncRequestDto => ({
 });
 /** A valid allocation call, typed by the contract so that a change of it shows here. */
 const allocationBody = (slaveInstanceId: string): AllocationRequestDto => ({
-  requestId: randomUUID(),
   slaveInstanceId,
   requests: [{ masterSaeId: 'sae-2', slaveSaeIds: ['sae-1'], number: 4, size: 256 }],
 });

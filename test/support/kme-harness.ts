@@ -40,16 +40,17 @@ export class HttpsClient {
     );
   }
 
+  /** `contentType: null` sends the body without a Content-Type header, as some clients do. */
   async send<T>(
     method: string,
     path: string,
     body?: string,
-    contentType = 'application/json',
+    contentType: string | null = 'application/json',
   ): Promise<HttpAnswer<T>> {
     const response = await request(`${this.baseUrl}${path}`, {
       method: method as 'GET',
       dispatcher: this.agent,
-      headers: body === undefined ? {} : { 'content-type': contentType },
+      headers: body === undefined || contentType === null ? {} : { 'content-type': contentType },
       body,
     });
     const text = await response.body.text();

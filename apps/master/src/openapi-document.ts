@@ -1,8 +1,9 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { loadKmeSettings } from '@app/config';
-import { buildOpenApiDocument } from '@app/etsi-api';
+import { buildOpenApiDocument, createExpressInstance } from '@app/kme-server';
+import { MASTER_KME_DOCS } from './master-docs';
 import { MasterAppModule } from './master-app.module';
 
 /** A port nothing listens on: building the document must not reach a real broker. */
@@ -20,7 +21,7 @@ export async function buildMasterOpenApiDocument(): Promise<OpenAPIObject> {
       cert: Buffer.alloc(0),
       key: Buffer.alloc(0),
     }),
-    new FastifyAdapter(),
+    new ExpressAdapter(createExpressInstance()),
     { logger: false },
   );
   try {
@@ -28,6 +29,7 @@ export async function buildMasterOpenApiDocument(): Promise<OpenAPIObject> {
       title: 'QKD KME simulator',
       description:
         'ETSI GS QKD 014 V1.1.1 key delivery API served by both KMEs, and the KME-to-KME API of the master KME.',
+      tags: MASTER_KME_DOCS.tags,
     });
   } finally {
     await app.close();

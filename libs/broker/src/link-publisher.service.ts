@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { CallBatcher } from '@app/batching';
-import type { MaterialBlock } from '@app/key-pool';
+import { UnavailableError, type MaterialBlock } from '@app/key-pool';
 import { BROKER_OPTIONS, MATERIAL_CHANNEL, type BrokerOptions } from './broker.options';
 import {
   LinkMessageType,
@@ -14,10 +14,9 @@ import {
 } from './link-messages';
 
 /** The broker cannot take a message now (down, or no confirm in time). */
-export class BrokerUnavailableError extends Error {
+export class BrokerUnavailableError extends UnavailableError {
   constructor(reason: string) {
     super(`the message broker is unreachable: ${reason}`);
-    this.name = 'BrokerUnavailableError';
   }
 }
 

@@ -5,6 +5,7 @@ export function defaultEnvironment(role: KmeRole): Record<string, string> {
   const master = role === 'master';
   return {
     PORT: master ? '8000' : '9000',
+    BIND_ADDRESS: '0.0.0.0',
     KME_ID: master ? 'kme-1' : 'kme-2',
     LINKED_KME_ID: master ? 'kme-2' : 'kme-1',
     ATTACHED_SAE_ID: master ? 'sae-1' : 'sae-2',
@@ -28,6 +29,8 @@ export function defaultEnvironment(role: KmeRole): Record<string, string> {
     LOG_LEVEL: 'info',
     KEY_ID_WAIT_MS: '2000',
     PEER_TIMEOUT_MS: '5000',
+    // Unknown members that change nothing are ignored; true refuses them (400).
+    STRICT_REQUESTS: 'false',
   };
 }
 

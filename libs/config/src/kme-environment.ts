@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsDivisibleBy,
+  IsIP,
   IsIn,
   IsInt,
   IsOptional,
@@ -27,6 +28,11 @@ export class KmeEnvironment {
   @Min(1, { message: 'PORT must be between 1 and 65535' })
   @Max(65535, { message: 'PORT must be between 1 and 65535' })
   PORT!: number;
+
+  @IsIP(undefined, {
+    message: 'BIND_ADDRESS must be an IPv4 or IPv6 address (0.0.0.0: every interface)',
+  })
+  BIND_ADDRESS!: string;
 
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]+$/, {
@@ -159,4 +165,7 @@ export class KmeEnvironment {
   @Min(100, { message: 'PEER_TIMEOUT_MS must be an integer from 100 to 60000' })
   @Max(60000, { message: 'PEER_TIMEOUT_MS must be an integer from 100 to 60000' })
   PEER_TIMEOUT_MS!: number;
+
+  @IsIn(['true', 'false'], { message: 'STRICT_REQUESTS must be true or false' })
+  STRICT_REQUESTS!: string;
 }

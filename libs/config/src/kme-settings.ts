@@ -7,6 +7,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 export interface KmeSettings {
   readonly role: KmeRole;
   readonly port: number;
+  /** Address the HTTPS server binds; 0.0.0.0 is every IPv4 interface. */
+  readonly host: string;
   readonly kmeId: string;
   readonly linkedKmeId: string;
   readonly attachedSaeIds: readonly string[];
@@ -23,6 +25,8 @@ export interface KmeSettings {
   readonly keyIdWaitMs: number;
   /** Bound on any call to the broker or the peer KME made while serving a request. */
   readonly peerTimeoutMs: number;
+  /** Refuse unknown members of ETSI bodies (400) instead of ignoring them. */
+  readonly strictRequests: boolean;
 }
 
 export interface TlsFiles {

@@ -28,6 +28,7 @@ describe('loadKmeSettings', () => {
       expect(load({})).toEqual({
         role: 'master',
         port: 8000,
+        host: '0.0.0.0',
         kmeId: 'kme-1',
         linkedKmeId: 'kme-2',
         attachedSaeIds: ['sae-1'],
@@ -54,6 +55,7 @@ describe('loadKmeSettings', () => {
         logLevel: 'info',
         keyIdWaitMs: 2000,
         peerTimeoutMs: 5000,
+        strictRequests: false,
       });
     });
 

@@ -42,6 +42,7 @@ export function loadKmeSettings(
   );
   const merged: Record<string, string | undefined> = { ...defaultEnvironment(role), ...given };
   merged.LOG_LEVEL = merged.LOG_LEVEL?.toLowerCase();
+  merged.STRICT_REQUESTS = merged.STRICT_REQUESTS?.toLowerCase();
   merged.KME_CERT ??= `certs/${merged.KME_ID}.crt`;
   merged.KME_KEY ??= `certs/${merged.KME_ID}.key`;
   merged.MQ_SHARED_QUEUE ??= defaultSharedQueue(role, merged.KME_ID!, merged.LINKED_KME_ID!);
@@ -54,6 +55,7 @@ export function loadKmeSettings(
   return {
     role,
     port: parsed.PORT,
+    host: parsed.BIND_ADDRESS,
     kmeId: parsed.KME_ID,
     linkedKmeId: parsed.LINKED_KME_ID,
     attachedSaeIds: splitIds(parsed.ATTACHED_SAE_ID),
@@ -80,6 +82,7 @@ export function loadKmeSettings(
     logLevel: parsed.LOG_LEVEL as LogLevel,
     keyIdWaitMs: parsed.KEY_ID_WAIT_MS,
     peerTimeoutMs: parsed.PEER_TIMEOUT_MS,
+    strictRequests: parsed.STRICT_REQUESTS.toLowerCase() === 'true',
   };
 }
 

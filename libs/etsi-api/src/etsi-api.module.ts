@@ -5,7 +5,7 @@ import { ETSI_API_OPTIONS, type EtsiApiOptions } from './etsi-api.options';
 import { EtsiExceptionFilter } from './etsi-exception.filter';
 import { EtsiKeyService } from './etsi-key.service';
 import { EtsiKeysController } from './etsi-keys.controller';
-import { EtsiValidationPipe } from './etsi-validation.pipe';
+import { EtsiValidationPipe } from './validation/etsi-validation.pipe';
 import { KeyDelivery } from './key-delivery.port';
 
 export interface EtsiApiModuleOptions {

@@ -9,6 +9,8 @@ export interface EtsiApiOptions {
   readonly keys: KeyLimits;
   /** DER of the one SAE certificate accepted, when pinned (SAE_CERT). */
   readonly pinnedSaeCertificate?: Buffer;
+  /** Refuse unknown members of ETSI bodies instead of ignoring them (STRICT_REQUESTS). */
+  readonly strictRequests: boolean;
 }
 
 export const ETSI_API_OPTIONS = Symbol('ETSI_API_OPTIONS');

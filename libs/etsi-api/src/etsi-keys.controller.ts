@@ -28,19 +28,34 @@ import { KeyIdsDto } from './dto/key-ids.dto';
 import { KeyRequestDto } from './dto/key-request.dto';
 import { DecKeysQueryDto, EncKeysQueryDto } from './dto/query.dto';
 import { StatusDto } from './dto/status.dto';
+import { MUTUAL_TLS_SCHEME } from '@app/kme-server';
 import { EtsiKeyService } from './etsi-key.service';
-import { NoQueryParametersPipe } from './etsi-validation.pipe';
+import { NoQueryParametersPipe } from './validation/etsi-validation.pipe';
 
-export const MUTUAL_TLS_SCHEME = 'mutualTLS';
+/** The OpenAPI tag of the ETSI routes: the first section of a KME's documentation. */
+export const ETSI_API_TAG = 'etsi-gs-qkd-014';
 
 const EtsiResponses = (ok: typeof StatusDto | typeof KeyContainerDto) =>
   applyDecorators(
     ApiOkResponse({ description: 'Successful response', type: ok }),
-    ApiBadRequestResponse({ description: 'Bad request format', type: ErrorDto }),
-    ApiUnauthorizedResponse({ description: 'Unauthorized', type: ErrorDto }),
-    ApiServiceUnavailableResponse({
-      description: 'Error on server side (no key material, peer KME or broker unreachable)',
+    ApiBadRequestResponse({
+      description: 'Bad request format',
       type: ErrorDto,
+      example: {
+        message: 'size shall be a multiple of 8',
+        details: [{ size: 'shall be a multiple of 8' }],
+      },
+    }),
+    ApiUnauthorizedResponse({
+      description: 'Unauthorized',
+      type: ErrorDto,
+      example: { message: 'certificate CN=sae-9 is not an SAE attached to this KME' },
+    }),
+    ApiServiceUnavailableResponse({
+      description:
+        'Error on server side (no key material, peer KME or broker unreachable); Retry-After says when to try again',
+      type: ErrorDto,
+      example: { message: 'not enough key material: 256 bits requested, 0 bits available' },
     }),
   );
 
@@ -56,7 +71,7 @@ const MasterSaeParam = ApiParam({
 });
 
 /** ETSI GS QKD 014 V1.1.1 §5: the three methods, for the SAEs attached to this KME. */
-@ApiTags('etsi-gs-qkd-014')
+@ApiTags(ETSI_API_TAG)
 @ApiSecurity(MUTUAL_TLS_SCHEME)
 @UseGuards(SaeAuthGuard)
 @Controller('api/v1/keys')
@@ -102,7 +117,22 @@ export class EtsiKeysController {
       'Returns Key container data from the KME to the calling master SAE. An empty body or {} asks for one key of the default size.',
   })
   @SlaveSaeParam
-  @ApiBody({ type: KeyRequestDto, required: false })
+  @ApiBody({
+    type: KeyRequestDto,
+    required: false,
+    examples: {
+      'one key of the default size': { value: { number: 1 } },
+      'two keys of 256 bits': { value: { number: 2, size: 256 } },
+      "the standard's example (extensions this KME refuses)": {
+        value: {
+          number: 20,
+          size: 512,
+          extension_mandatory: [{ abc_route_type: 'direct' }, { abc_transfer_method: 'qkd' }],
+          extension_optional: [{ abc_max_age: 30000 }],
+        },
+      },
+    },
+  })
   @EtsiResponses(KeyContainerDto)
   postEncKeys(
     @CallerSae() caller: string,

@@ -6,9 +6,18 @@ export {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from './key-delivery.port';
-export { InvalidRequestError, UnauthenticatedError } from './request-errors';
-export { EtsiValidationPipe } from './etsi-validation.pipe';
-export { peerIdentity, type PeerIdentity } from './auth/client-certificate';
-export { MUTUAL_TLS_SCHEME } from './etsi-keys.controller';
+export { InvalidRequestError, type ErrorDetail } from './request-errors';
+export { EtsiValidationPipe } from './validation/etsi-validation.pipe';
+export { TolerantReader } from './validation/tolerant-reader';
+export { ETSI_API_TAG } from './etsi-keys.controller';
+export {
+  KeyRequestPolicy,
+  type CheckedKeyRequest,
+  type KeyRequestInput,
+} from './key-request-policy';
 export { ErrorDto } from './dto/error.dto';
-export { buildOpenApiDocument, setupSwagger, DOCS_PATH, type ApiDocumentOptions } from './swagger';
+export { StatusDto } from './dto/status.dto';
+export { KeyContainerDto, KeyDto } from './dto/key-container.dto';
+export { KeyRequestDto } from './dto/key-request.dto';
+export { KeyIdsDto, KeyIdDto } from './dto/key-ids.dto';
+export { personalizeEtsiDocument } from './etsi-docs';

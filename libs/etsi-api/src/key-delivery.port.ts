@@ -1,4 +1,4 @@
-import type { DeliveredKey } from '@app/key-pool';
+import { UnavailableError, type DeliveredKey } from '@app/key-pool';
 
 export interface KeyAllocationRequest {
   /** The calling SAE: master SAE of the new keys. */
@@ -29,14 +29,5 @@ export abstract class KeyDelivery {
   abstract retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]>;
 }
 
-/** Something outside the request stops the KME from serving it: broker or peer KME down (503). */
-export class KeyServiceUnavailableError extends Error {
-  constructor(
-    message: string,
-    /** Seconds an SAE should wait before trying again. */
-    readonly retryAfterSeconds = 1,
-  ) {
-    super(message);
-    this.name = 'KeyServiceUnavailableError';
-  }
-}
+/** The KME cannot serve keys now for a reason outside the request: link not synchronised (503). */
+export class KeyServiceUnavailableError extends UnavailableError {}

@@ -1,4 +1,10 @@
 import type { EtsiApiOptions } from './etsi-api.options';
+
+/** What the rules depend on; KmeSettings has it too, so the master KME checks the slave KME's calls alike. */
+export type KeyRequestRules = Pick<
+  EtsiApiOptions,
+  'kmeId' | 'linkedKmeId' | 'attachedSaeIds' | 'linkedSaeIds' | 'keys'
+>;
 import { InvalidRequestError } from './request-errors';
 
 export interface KeyRequestInput {
@@ -21,7 +27,7 @@ export interface CheckedKeyRequest {
 export class KeyRequestPolicy {
   private readonly pairSaeIds: ReadonlySet<string>;
 
-  constructor(private readonly options: EtsiApiOptions) {
+  constructor(private readonly options: KeyRequestRules) {
     this.pairSaeIds = new Set([...options.attachedSaeIds, ...options.linkedSaeIds]);
   }
 

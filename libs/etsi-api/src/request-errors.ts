@@ -15,11 +15,3 @@ export class InvalidRequestError extends Error {
     return new InvalidRequestError(message, [{ [field]: reason }]);
   }
 }
-
-/** The caller is not who may use this route (401). */
-export class UnauthenticatedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnauthenticatedError';
-  }
-}

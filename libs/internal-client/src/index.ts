@@ -1,4 +1,5 @@
 export * from './internal-api.contract';
 export { InternalClientModule } from './internal-client.module';
-export { InternalClient, PeerRefusedError, PeerUnreachableError } from './internal-client.service';
+export { InternalClient, PeerUnreachableError } from './internal-client.service';
+export { fromAllocationError, toAllocationError } from './allocation-errors';
 export type { InternalClientOptions } from './internal-client.options';

@@ -5,7 +5,10 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
+  IsObject,
+  IsOptional,
   IsString,
   IsUUID,
   Max,
@@ -42,12 +45,15 @@ export class LinkSyncResponseDto {
     description: 'Current epoch (run) of the master KME key source',
     example: 'c0d6a1a2-…',
   })
+  @IsString()
+  @MinLength(1)
   epoch!: string;
 
   @ApiProperty({
     description: 'True when this call started a new era: a link-reset message follows on the queue',
     example: false,
   })
+  @IsBoolean()
   reset!: boolean;
 }
 
@@ -87,13 +93,6 @@ export const MAX_ALLOCATIONS_PER_CALL = 10_000;
 /** The enc_keys requests the slave KME received at about the same time, allocated in one call. */
 export class AllocationRequestDto {
   @ApiProperty({
-    description: 'Idempotency key: a repeated request gets the first answer',
-    example: '0b8a1c1e-6d7e-4c3f-9a55-1b1f5b0a6d3c',
-  })
-  @IsUUID('all')
-  requestId!: string;
-
-  @ApiProperty({
     description: 'The slave KME run that asks; must be the synchronised one',
     example: '5b0b2c4e-…',
   })
@@ -113,37 +112,91 @@ export class AllocationRequestDto {
   requests!: AllocationItemDto[];
 }
 
+export class StreamRangeDto {
+  @ApiProperty({ example: 4096 })
+  @IsInt()
+  @Min(0)
+  start!: number;
+
+  @ApiProperty({ example: 4128 })
+  @IsInt()
+  @Min(1)
+  end!: number;
+}
+
 export class AllocatedKeysDto {
   @ApiProperty({ description: 'Epoch of the material', example: 'c0d6a1a2-…' })
+  @IsString()
+  @MinLength(1)
   epoch!: string;
 
   @ApiProperty({
     description: 'Byte ranges [start, end) of the stream holding the keys, in order',
-    example: [{ start: 4096, end: 4128 }],
+    type: [StreamRangeDto],
   })
-  ranges!: { start: number; end: number }[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => StreamRangeDto)
+  ranges!: StreamRangeDto[];
 
   @ApiProperty({ description: 'Bytes per key; keys follow each other from start', example: 32 })
+  @IsInt()
+  @Min(1)
   keyBytes!: number;
 
   @ApiProperty({ description: 'Key IDs, in stream order', type: [String] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsUUID('all', { each: true })
   keyIds!: string[];
 }
 
+/** Why the master KME refused one request: the domain error, as it travels between the KMEs. */
+export const ALLOCATION_ERROR_KINDS = [
+  'invalid_request',
+  'insufficient_material',
+  'unavailable',
+] as const;
+export type AllocationErrorKind = (typeof ALLOCATION_ERROR_KINDS)[number];
+
 export class AllocationErrorDto {
-  @ApiProperty({ description: 'HTTP status the request would have had on its own', example: 503 })
-  status!: number;
+  @ApiProperty({ enum: ALLOCATION_ERROR_KINDS, example: 'insufficient_material' })
+  @IsIn(ALLOCATION_ERROR_KINDS)
+  kind!: AllocationErrorKind;
 
   @ApiProperty({ description: 'Why', example: 'not enough key material: …' })
+  @IsString()
   message!: string;
+
+  @ApiPropertyOptional({
+    description: 'The ETSI Error details of an invalid request',
+    type: 'array',
+    items: { type: 'object', additionalProperties: { type: 'string' } },
+  })
+  @IsOptional()
+  @IsArray()
+  @IsObject({ each: true })
+  details?: Record<string, string>[];
+
+  @ApiPropertyOptional({ description: 'Of insufficient material: bytes asked for, bytes held' })
+  @IsOptional()
+  @IsInt({ each: true })
+  bytes?: [requested: number, available: number];
 }
 
 /** Exactly one of `keys` and `error` is set. */
 export class AllocationResultDto {
   @ApiPropertyOptional({ type: AllocatedKeysDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AllocatedKeysDto)
   keys?: AllocatedKeysDto;
 
   @ApiPropertyOptional({ type: AllocationErrorDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AllocationErrorDto)
   error?: AllocationErrorDto;
 }
 
@@ -152,5 +205,8 @@ export class AllocationResponseDto {
     description: 'One result per request, in the same order',
     type: [AllocationResultDto],
   })
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => AllocationResultDto)
   results!: AllocationResultDto[];
 }

@@ -1,19 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { CallBatcher } from '@app/batching';
+import { UnavailableError } from '@app/key-pool';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { fromAllocationError } from './allocation-errors';
 import {
   ALLOCATIONS_PATH,
+  AllocationResponseDto,
   INTERNAL_API_PREFIX,
+  LinkSyncResponseDto,
   MAX_ALLOCATIONS_PER_CALL,
   SYNC_PATH,
   type AllocatedKeysDto,
   type AllocationItemDto,
   type AllocationRequestDto,
-  type AllocationResponseDto,
   type AllocationResultDto,
   type LinkSyncRequestDto,
-  type LinkSyncResponseDto,
 } from './internal-api.contract';
 import { INTERNAL_CLIENT_OPTIONS, type InternalClientOptions } from './internal-client.options';
 
@@ -24,24 +27,10 @@ import { INTERNAL_CLIENT_OPTIONS, type InternalClientOptions } from './internal-
  */
 const ALLOCATION_CALLS_IN_FLIGHT = 16;
 
-/** The master KME could not be reached, or did not answer in time. */
-export class PeerUnreachableError extends Error {
-  constructor(reason: string) {
-    super(`the master KME is unreachable: ${reason}`);
-    this.name = 'PeerUnreachableError';
-  }
-}
+/** The master KME could not be reached, did not answer in time, or answered nonsense (503). */
+export class PeerUnreachableError extends UnavailableError {}
 
-/** The master KME answered, but refused; `status` and its ETSI-style message say why. */
-export class PeerRefusedError extends Error {
-  constructor(
-    readonly status: number,
-    readonly peerMessage: string,
-  ) {
-    super(`the master KME refused (${status}): ${peerMessage}`);
-    this.name = 'PeerRefusedError';
-  }
-}
+type Schema<T> = new () => T;
 
 /**
  * The slave KME's client for the master KME's KME-to-KME API: mutual TLS with the KME
@@ -65,18 +54,23 @@ export class InternalClient implements OnModuleDestroy {
   }
 
   sync(body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
-    return this.post<LinkSyncResponseDto>(SYNC_PATH, body);
+    return this.post(SYNC_PATH, body, LinkSyncResponseDto);
   }
 
   /**
    * Asks the master KME to allocate keys for one enc_keys request. Requests made at about the
    * same time travel in one call, so a busy slave KME makes far fewer calls than it answers
-   * requests. Throws PeerRefusedError when the master KME refused this request.
+   * requests. A refusal of this request throws the domain error the master KME threw.
    */
   async allocate(slaveInstanceId: string, item: AllocationItemDto): Promise<AllocatedKeysDto> {
     const result = await this.allocationsOf(slaveInstanceId).add(item);
-    if (result.keys !== undefined) return result.keys;
-    throw new PeerRefusedError(result.error?.status ?? 502, result.error?.message ?? 'no answer');
+    if (result.keys !== undefined && result.error === undefined) return result.keys;
+    if (result.error !== undefined && result.keys === undefined) {
+      throw fromAllocationError(result.error);
+    }
+    throw new PeerUnreachableError(
+      'the master KME answered an allocation with neither keys nor an error',
+    );
   }
 
   private allocationsOf(
@@ -86,10 +80,14 @@ export class InternalClient implements OnModuleDestroy {
     if (batcher === undefined) {
       batcher = new CallBatcher(
         async (requests) => {
-          const body: AllocationRequestDto = { requestId: randomUUID(), slaveInstanceId, requests };
-          const { results } = await this.post<AllocationResponseDto>(ALLOCATIONS_PATH, body);
-          // A short answer leaves the missing requests unanswered: refused, never hung.
-          return requests.map((_, index) => results[index] ?? {});
+          const body: AllocationRequestDto = { slaveInstanceId, requests };
+          const { results } = await this.post(ALLOCATIONS_PATH, body, AllocationResponseDto);
+          if (results.length !== requests.length) {
+            throw new PeerUnreachableError(
+              `the master KME answered ${requests.length} allocations with ${results.length} results`,
+            );
+          }
+          return results;
         },
         { maxInFlight: ALLOCATION_CALLS_IN_FLIGHT, maxBatchSize: MAX_ALLOCATIONS_PER_CALL },
       );
@@ -102,7 +100,7 @@ export class InternalClient implements OnModuleDestroy {
     await this.agent.close();
   }
 
-  private async post<T>(path: string, body: object): Promise<T> {
+  private async post<T extends object>(path: string, body: object, schema: Schema<T>): Promise<T> {
     const url = `${this.options.baseUrl}/${INTERNAL_API_PREFIX}/${path}`;
     let response: Awaited<ReturnType<typeof request>>;
     try {
@@ -114,23 +112,44 @@ export class InternalClient implements OnModuleDestroy {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      throw new PeerUnreachableError(error instanceof Error ? error.message : String(error));
+      throw new PeerUnreachableError(
+        `the master KME is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     let payload: unknown;
     try {
       payload = await response.body.json();
     } catch (error) {
       throw new PeerUnreachableError(
-        `unreadable answer: ${error instanceof Error ? error.message : String(error)}`,
+        `the master KME's answer is unreadable: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
     if (response.statusCode !== 200) {
+      // A refused call (wrong run, broker down at the master KME, a certificate it does not
+      // take): nothing an SAE did wrong, so the slave KME cannot serve (503).
       const message = (payload as { message?: unknown } | null)?.message;
-      throw new PeerRefusedError(
-        response.statusCode,
-        typeof message === 'string' ? message : 'no message',
+      throw new PeerUnreachableError(
+        `the master KME refused the call (${response.statusCode}): ${typeof message === 'string' ? message : 'no message'}`,
       );
     }
-    return payload as T;
+    return validated(schema, payload);
   }
+}
+
+/** The master KME's answers are checked as strictly as the link's messages. */
+function validated<T extends object>(schema: Schema<T>, payload: unknown): T {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new PeerUnreachableError("the master KME's answer is not a JSON object");
+  }
+  const instance = plainToInstance(schema, payload);
+  const errors = validateSync(instance, {
+    forbidUnknownValues: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+  });
+  if (errors.length > 0) {
+    const fields = errors.map((error) => error.property).join(', ');
+    throw new PeerUnreachableError(`the master KME's answer has invalid fields: ${fields}`);
+  }
+  return instance;
 }

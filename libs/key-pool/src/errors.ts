@@ -54,3 +54,18 @@ interface MaterialRangeLike {
 
 const describeRange = (range: MaterialRangeLike): string =>
   `${range.epoch}[${range.start}, ${range.end})`;
+
+/**
+ * Something outside the request stops this KME from serving it now: the broker, the peer KME or
+ * the link (ETSI: 503 with Retry-After). Not a KeyPoolError: no material is at fault.
+ */
+export class UnavailableError extends Error {
+  constructor(
+    message: string,
+    /** Seconds a client should wait before trying again. */
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

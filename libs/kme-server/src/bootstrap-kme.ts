@@ -5,8 +5,11 @@ import {
   type LogLevel as NestLogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { HttpsOptions } from '@nestjs/common/interfaces/external/https-options.interface';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { ServerOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import {
   ConfigurationError,
   loadKmeSettings,
@@ -14,11 +17,9 @@ import {
   type KmeSettings,
   type LogLevel,
 } from '@app/config';
-import { setupSwagger } from '@app/etsi-api';
+import { createExpressInstance, installServerHooks, platformMiddleware } from './express-platform';
+import { DOCS_PATH, setupSwagger, type ApiTag } from './swagger';
 import { readTlsMaterial, type TlsMaterial } from './tls';
-
-/** Largest request body accepted; a Key IDs body of max_key_per_request IDs is far smaller. */
-const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const LEVELS: Record<LogLevel, NestLogLevel[]> = {
   error: ['fatal', 'error'],
@@ -30,58 +31,91 @@ const LEVELS: Record<LogLevel, NestLogLevel[]> = {
 
 export type KmeModuleFactory = (settings: KmeSettings, tls: TlsMaterial) => DynamicModule;
 
+/** What the API documentation of a KME shows, besides what its settings say. */
+export interface KmeDocs {
+  readonly title: string;
+  /** Sections in reading order: the ETSI API first. */
+  readonly tags: readonly ApiTag[];
+  /** Fills the examples with what this KME accepts, so that "Try it out" works as it stands. */
+  readonly personalize?: (document: OpenAPIObject, settings: KmeSettings) => OpenAPIObject;
+}
+
 /**
- * Starts one KME: HTTPS with mutual TLS (client certificates requested, verified against the CA,
- * required by the key routes' guards so that the API docs open without one), Swagger UI, and
- * graceful shutdown.
+ * Starts one KME: HTTPS with mutual TLS (client certificates requested and verified against the
+ * CA, required by the guards of the key routes, so that the API docs open without one), Swagger
+ * UI, and graceful shutdown.
  */
 export async function bootstrapKme(
   settings: KmeSettings,
   moduleFactory: KmeModuleFactory,
-  title: string,
+  docs: KmeDocs,
 ): Promise<INestApplication> {
   const tls = readTlsMaterial(settings.tls);
-  const adapter = new FastifyAdapter({
-    https: {
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      requestCert: true,
-      rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-    },
-    bodyLimit: BODY_LIMIT_BYTES,
-    keepAliveTimeout: 65_000,
-    // SAE IDs in the path have no length limit in the standard; Fastify's default is 100.
-    maxParamLength: 512,
-    // URLs Fastify cannot route (bad percent-encoding, over-long parameter) never reach Nest's
-    // filter: answer them with an ETSI Error body too, as the client fault (400) they are.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      void reply
-        .status(400)
-        .header('Content-Type', 'application/json')
-        .send({ message: error.message });
-    },
-  });
-  const app = await NestFactory.create<NestFastifyApplication>(
+  const httpsOptions: ServerOptions = {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    // Refused by the platform middleware instead, with an ETSI Error body.
+    requireHostHeader: false,
+  };
+  const app = await NestFactory.create<NestExpressApplication>(
     moduleFactory(settings, tls),
-    adapter,
-    { logger: LEVELS[settings.logLevel], abortOnError: false },
+    new ExpressAdapter(createExpressInstance()),
+    {
+      // Node's own options type: Nest's copy of it lacks minVersion and requireHostHeader.
+      httpsOptions: httpsOptions as HttpsOptions,
+      bodyParser: false,
+      logger: LEVELS[settings.logLevel],
+      abortOnError: false,
+    },
   );
+  installServerHooks(app.getHttpServer());
+  for (const middleware of platformMiddleware()) app.use(middleware);
   app.enableShutdownHooks();
   setupSwagger(app, {
-    title,
-    description: `${settings.kmeId}: ETSI GS QKD 014 V1.1.1 key delivery API for the SAEs ${settings.attachedSaeIds.join(', ')}.`,
+    title: docs.title,
+    siteTitle: `${settings.kmeId} (${settings.role} KME): ETSI GS QKD 014 API`,
+    description: docsDescription(settings),
+    tags: docs.tags,
+    personalize: (document) => docs.personalize?.(document, settings) ?? document,
   });
-  await app.listen(settings.port, '0.0.0.0');
+  await app.listen(settings.port, settings.host);
+  const address = app.getHttpServer().address() as AddressInfo;
   new Logger('Kme').log(
-    `${settings.role} KME ${settings.kmeId} listening on https://localhost:${settings.port} (Swagger UI at /api/docs)`,
+    `${settings.role} KME ${settings.kmeId} listening on https://${hostOf(address)}:${address.port} (Swagger UI at /${DOCS_PATH})`,
   );
   return app;
 }
 
+/** The address really bound, as a URL host: every interface says so. */
+function hostOf(address: AddressInfo): string {
+  if (address.address === '0.0.0.0' || address.address === '::') {
+    return `${address.address === '::' ? '[::]' : '0.0.0.0'} (every interface)`;
+  }
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+}
+
+function docsDescription(settings: KmeSettings): string {
+  const sae = settings.attachedSaeIds[0];
+  const peer = settings.linkedSaeIds[0];
+  return [
+    `**${settings.kmeId}**, the ${settings.role} KME of a simulated QKD link with ${settings.linkedKmeId}: the ETSI GS QKD 014 V1.1.1 key delivery API for its SAEs (${settings.attachedSaeIds.join(', ')}).`,
+    '',
+    'Every key route requires a TLS client certificate issued by the KME CA; the SAE ID is taken from it, never from the URL or the body. ' +
+      `To use "Try it out", import your SAE's PKCS#12 file into the browser (the development PKI writes \`certs/${sae}.p12\`, password \`changeit\`). From a shell:`,
+    '',
+    '```',
+    `curl --cacert certs/ca.crt --cert certs/${sae}.crt --key certs/${sae}.key \\`,
+    `  "https://localhost:${settings.port}/api/v1/keys/${peer}/enc_keys?number=1&size=${settings.keys.defaultKeySize}"`,
+    '```',
+  ].join('\n');
+}
+
 /** Entry point of a KME process: settings from the environment, or exit 1 naming what is wrong. */
-export function runKme(role: KmeRole, moduleFactory: KmeModuleFactory, title: string): void {
+export function runKme(role: KmeRole, moduleFactory: KmeModuleFactory, docs: KmeDocs): void {
   let settings: KmeSettings;
   try {
     settings = loadKmeSettings(role);
@@ -92,7 +126,7 @@ export function runKme(role: KmeRole, moduleFactory: KmeModuleFactory, title: st
     }
     throw error;
   }
-  bootstrapKme(settings, moduleFactory, title).catch((error: unknown) => {
+  bootstrapKme(settings, moduleFactory, docs).catch((error: unknown) => {
     process.stderr.write(
       `${role} KME ${settings.kmeId} failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );

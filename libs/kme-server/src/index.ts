@@ -1,3 +1,20 @@
-export { bootstrapKme, runKme, type KmeModuleFactory } from './bootstrap-kme';
+export { bootstrapKme, runKme, type KmeDocs, type KmeModuleFactory } from './bootstrap-kme';
 export { readTlsMaterial, type TlsMaterial } from './tls';
 export { activeKeyStoreOf, brokerOptionsOf, etsiApiOptionsOf } from './module-options';
+export { peerIdentityOf, type PeerIdentity, type VerifiedCertificate } from './peer-identity';
+export { UnauthenticatedError } from './unauthenticated.error';
+export {
+  BODY_LIMIT_BYTES,
+  createExpressInstance,
+  installServerHooks,
+  platformMiddleware,
+} from './express-platform';
+export { writeErrorResponse, type ErrorBody } from './http-errors';
+export {
+  DOCS_PATH,
+  MUTUAL_TLS_SCHEME,
+  buildOpenApiDocument,
+  setupSwagger,
+  type ApiDocumentOptions,
+  type ApiTag,
+} from './swagger';

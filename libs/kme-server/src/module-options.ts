@@ -13,6 +13,7 @@ export const etsiApiOptionsOf = (settings: KmeSettings, tls: TlsMaterial): EtsiA
   linkedSaeIds: settings.linkedSaeIds,
   keys: settings.keys,
   pinnedSaeCertificate: tls.pinnedSaeCertificate,
+  strictRequests: settings.strictRequests,
 });
 
 /** The link's broker settings; the same for both KMEs. */

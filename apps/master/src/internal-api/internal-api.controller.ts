@@ -8,8 +8,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { BrokerUnavailableError } from '@app/broker';
-import { ErrorDto, KeyServiceUnavailableError, MUTUAL_TLS_SCHEME } from '@app/etsi-api';
+import { ErrorDto } from '@app/etsi-api';
+import { MUTUAL_TLS_SCHEME } from '@app/kme-server';
 import {
   ALLOCATIONS_PATH,
   AllocationRequestDto,
@@ -24,7 +24,7 @@ import { SlaveLinkService } from '../link/slave-link.service';
 import { PeerKmeGuard } from './peer-kme.guard';
 import { SlaveAllocationService } from './slave-allocation.service';
 
-/** The KME-to-KME API the slave KME calls; SAE certificates are refused with 401. */
+/** The KME-to-KME API the slave KME calls; SAE certificates are refused with 401. Not for SAEs. */
 @ApiTags(INTERNAL_API_TAG)
 @ApiSecurity(MUTUAL_TLS_SCHEME)
 @ApiUnauthorizedResponse({ description: 'Not the peer KME certificate', type: ErrorDto })
@@ -49,14 +49,8 @@ export class InternalApiController {
       'Called about once a second. A slave KME run the master KME does not know yet starts a new era of the link.',
   })
   @ApiOkResponse({ type: LinkSyncResponseDto })
-  async sync(@Body() body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
-    try {
-      return await this.slaveLink.sync(body.slaveInstanceId, body.consuming);
-    } catch (error) {
-      if (error instanceof BrokerUnavailableError)
-        throw new KeyServiceUnavailableError(error.message);
-      throw error;
-    }
+  sync(@Body() body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
+    return this.slaveLink.sync(body.slaveInstanceId, body.consuming);
   }
 
   @Post(ALLOCATIONS_PATH)

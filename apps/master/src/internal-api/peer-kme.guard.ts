@@ -1,8 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { TLSSocket } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
-import { UnauthenticatedError, peerIdentity } from '@app/etsi-api';
+import { UnauthenticatedError, peerIdentityOf } from '@app/kme-server';
 
 /** Admits only the peer KME's verified certificate to the KME-to-KME API; SAEs never. */
 @Injectable()
@@ -10,12 +9,12 @@ export class PeerKmeGuard implements CanActivate {
   constructor(@Inject(KME_SETTINGS) private readonly settings: KmeSettings) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const identity = peerIdentity(request.raw.socket as TLSSocket);
+    const identity = peerIdentityOf(context.switchToHttp().getRequest<IncomingMessage>());
     if (!identity.verified) throw new UnauthenticatedError(identity.reason);
-    if (identity.commonName !== this.settings.linkedKmeId) {
+    const commonName = identity.certificate.commonName;
+    if (commonName !== this.settings.linkedKmeId) {
       throw new UnauthenticatedError(
-        `certificate CN=${identity.commonName} is not the peer KME ${this.settings.linkedKmeId}`,
+        `certificate CN=${String(commonName)} is not the peer KME ${this.settings.linkedKmeId}`,
       );
     }
     return true;

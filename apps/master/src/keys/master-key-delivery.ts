@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BrokerUnavailableError, LinkPublisher } from '@app/broker';
+import { LinkPublisher } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import {
   KeyDelivery,
@@ -46,21 +46,15 @@ export class MasterKeyDelivery extends KeyDelivery {
       );
     }
     const allocated = this.allocator.allocate(request.number, request.sizeBits);
-    try {
-      await this.publisher.publishActivation({
-        epoch: allocated.epoch,
-        ranges: spansOf(allocated.ranges),
-        keyBytes: allocated.keyBytes,
-        keyIds: allocated.keyIds,
-        masterSaeId: request.masterSaeId,
-        slaveSaeIds: [...request.slaveSaeIds],
-      });
-    } catch (error) {
-      // The material is burnt: the activation may still reach the slave KME later.
-      if (error instanceof BrokerUnavailableError)
-        throw new KeyServiceUnavailableError(error.message);
-      throw error;
-    }
+    // On a broker failure the material is burnt: the activation may still reach the slave KME.
+    await this.publisher.publishActivation({
+      epoch: allocated.epoch,
+      ranges: spansOf(allocated.ranges),
+      keyBytes: allocated.keyBytes,
+      keyIds: allocated.keyIds,
+      masterSaeId: request.masterSaeId,
+      slaveSaeIds: [...request.slaveSaeIds],
+    });
     this.activeKeys.activate(allocated, request.masterSaeId, request.slaveSaeIds);
     return deliveredKeysOf(allocated);
   }

@@ -7,12 +7,7 @@ import {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
-import {
-  InternalClient,
-  PeerRefusedError,
-  PeerUnreachableError,
-  type AllocatedKeysDto,
-} from '@app/internal-client';
+import { InternalClient, type AllocatedKeysDto } from '@app/internal-client';
 import {
   ActiveKeyStore,
   deliveredKeysOf,
@@ -84,26 +79,14 @@ export class SlaveKeyDelivery extends KeyDelivery {
     }
   }
 
-  private async askMasterKme(request: KeyAllocationRequest): Promise<AllocatedKeysDto> {
-    try {
-      return await this.client.allocate(this.instance.id, {
-        masterSaeId: request.masterSaeId,
-        slaveSaeIds: [...request.slaveSaeIds],
-        number: request.number,
-        size: request.sizeBits,
-      });
-    } catch (error) {
-      if (error instanceof PeerUnreachableError)
-        throw new KeyServiceUnavailableError(error.message);
-      if (error instanceof PeerRefusedError) {
-        throw new KeyServiceUnavailableError(
-          error.status === 503
-            ? error.peerMessage
-            : `the master KME refused the allocation: ${error.peerMessage}`,
-        );
-      }
-      throw error;
-    }
+  /** Its refusals arrive as the domain errors the master KME threw, for the filter to map. */
+  private askMasterKme(request: KeyAllocationRequest): Promise<AllocatedKeysDto> {
+    return this.client.allocate(this.instance.id, {
+      masterSaeId: request.masterSaeId,
+      slaveSaeIds: [...request.slaveSaeIds],
+      number: request.number,
+      size: request.sizeBits,
+    });
   }
 
   /** The allocated blocks may still be on the queue: wait for them, within the peer timeout. */

@@ -1,11 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { TLSSocket } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { UnauthenticatedError, peerIdentityOf } from '@app/kme-server';
 import { ETSI_API_OPTIONS, type EtsiApiOptions } from '../etsi-api.options';
-import { UnauthenticatedError } from '../request-errors';
-import { peerIdentity } from './client-certificate';
 
-export interface SaeRequest extends FastifyRequest {
+export interface SaeRequest extends IncomingMessage {
   saeId?: string;
 }
 
@@ -23,18 +21,19 @@ export class SaeAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<SaeRequest>();
-    const identity = peerIdentity(request.raw.socket as TLSSocket);
+    const identity = peerIdentityOf(request);
     if (!identity.verified) throw new UnauthenticatedError(identity.reason);
-    if (!this.attached.has(identity.commonName)) {
-      throw new UnauthenticatedError(
-        `certificate CN=${identity.commonName} is not an SAE attached to this KME`,
-      );
+    const saeId = identity.certificate.commonName;
+    if (saeId === undefined)
+      throw new UnauthenticatedError('the client certificate has no subject CN');
+    if (!this.attached.has(saeId)) {
+      throw new UnauthenticatedError(`certificate CN=${saeId} is not an SAE attached to this KME`);
     }
     const pinned = this.options.pinnedSaeCertificate;
-    if (pinned !== undefined && !pinned.equals(identity.der)) {
+    if (pinned !== undefined && !pinned.equals(identity.certificate.der)) {
       throw new UnauthenticatedError('the client certificate is not the pinned SAE certificate');
     }
-    request.saeId = identity.commonName;
+    request.saeId = saeId;
     return true;
   }
 }

@@ -8,6 +8,7 @@ import {
   IsUUID,
   ValidateNested,
 } from 'class-validator';
+import { TolerantReader } from '../validation/tolerant-reader';
 
 @ApiSchema({ name: 'KeyID' })
 export class KeyIdDto {
@@ -30,6 +31,7 @@ export class KeyIdDto {
 
 /** ETSI GS QKD 014 Table 12: Key IDs data format (POST dec_keys). */
 @ApiSchema({ name: 'KeyIDs' })
+@TolerantReader()
 export class KeyIdsDto {
   @ApiProperty({ description: 'Array of key IDs', type: [KeyIdDto] })
   @IsArray({ message: 'key_IDs must be an array of {"key_ID": <UUID>} objects' })

@@ -1,4 +1,5 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { TolerantReader } from '../validation/tolerant-reader';
 import { IsArray, IsInt, IsObject, IsString, ValidateIf } from 'class-validator';
 
 /** Optional, but not null: a field sent as null is refused like every other non-integer. */
@@ -6,9 +7,11 @@ const IsPresentOrAbsent = () => ValidateIf((_: unknown, value: unknown) => value
 
 /** ETSI GS QKD 014 Table 10: Key request data format (POST enc_keys). All fields optional. */
 @ApiSchema({ name: 'KeyRequest' })
+@TolerantReader()
 export class KeyRequestDto {
   @ApiPropertyOptional({
     description: 'Number of keys requested, default value is 1',
+    type: 'integer',
     example: 3,
     minimum: 1,
   })
@@ -19,6 +22,7 @@ export class KeyRequestDto {
   @ApiPropertyOptional({
     description:
       'Size of each key in bits, default value is defined as key_size in Status data format',
+    type: 'integer',
     example: 1024,
   })
   @IsPresentOrAbsent()

@@ -8,7 +8,11 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
 
 /** GET enc_keys: only `number` and `size` may be given as query parameters (§6.2). */
 export class EncKeysQueryDto {
-  @ApiPropertyOptional({ description: 'Number of keys requested, default value is 1', example: 3 })
+  @ApiPropertyOptional({
+    description: 'Number of keys requested, default value is 1',
+    type: 'integer',
+    example: 3,
+  })
   @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'number must be an integer' })
@@ -16,6 +20,7 @@ export class EncKeysQueryDto {
 
   @ApiPropertyOptional({
     description: 'Size of each key in bits, default value is key_size of Status',
+    type: 'integer',
     example: 1024,
   })
   @IsOptional()

@@ -1,0 +1,17 @@
+import { ETSI_API_TAG, personalizeEtsiDocument } from '@app/etsi-api';
+import { INTERNAL_API_TAG } from '@app/internal-client';
+import type { KmeDocs } from '@app/kme-server';
+
+/** The master KME's API documentation: the ETSI API first, then the link's own API. */
+export const MASTER_KME_DOCS: KmeDocs = {
+  title: 'QKD master KME',
+  tags: [
+    { name: ETSI_API_TAG, description: 'ETSI GS QKD 014 V1.1.1: the key delivery API for SAEs' },
+    {
+      name: INTERNAL_API_TAG,
+      description:
+        'KME-to-KME API of the link, called by the slave KME. **Not for SAEs**: only the peer KME certificate is admitted.',
+    },
+  ],
+  personalize: personalizeEtsiDocument,
+};

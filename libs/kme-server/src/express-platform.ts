@@ -1,0 +1,110 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import express, { type Express, type NextFunction } from 'express';
+import { writeErrorResponse, writeErrorToSocket } from './http-errors';
+
+/** Largest request body accepted; a Key IDs body of max_key_per_request IDs is far smaller. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Longer than the idle timeout of common clients and proxies (60 s), so they close first. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Routes an SAE, the peer KME or an operator calls; HEAD and OPTIONS have no meaning there. */
+const API_ROUTE = /^\/api\/(?!docs)/;
+
+const logger = new Logger('Http');
+
+/** Not in Nest's HttpStatus. */
+const REQUEST_HEADER_FIELDS_TOO_LARGE = 431;
+
+/**
+ * The Express instance a KME runs on, set up before Nest registers a route: the router takes
+ * its matching rules when it is created. Routing is exact, as the ETSI paths are: `/status/`
+ * and `/STATUS` are not `/status`. Nothing is sent that a client did not ask for.
+ */
+export function createExpressInstance(): Express {
+  const instance = express();
+  instance.set('strict routing', true);
+  instance.set('case sensitive routing', true);
+  instance.set('etag', false);
+  instance.disable('x-powered-by');
+  return instance;
+}
+
+/**
+ * Middleware that runs before any route. Errors go to Nest's error handler, hence to the KME's
+ * one exception filter, so they answer with an ETSI Error body too.
+ */
+export function platformMiddleware(): ((
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: NextFunction,
+) => void)[] {
+  return [refuseUnservedRequests, readBodyAsText];
+}
+
+/**
+ * A request without Host (Node would answer it with an empty 400), and HEAD or OPTIONS on an API
+ * route: Express would run the GET handler for HEAD, which allocates or deletes keys nobody sees,
+ * and answer OPTIONS itself with an Allow list.
+ */
+function refuseUnservedRequests(
+  request: IncomingMessage,
+  _response: ServerResponse,
+  next: NextFunction,
+): void {
+  if (request.headers.host === undefined && request.httpVersion === '1.1') {
+    next(new HttpException({ message: 'an HTTP/1.1 request must carry a Host header' }, 400));
+    return;
+  }
+  const method = request.method;
+  if ((method === 'HEAD' || method === 'OPTIONS') && API_ROUTE.test(request.url ?? '')) {
+    next(
+      new HttpException(
+        { message: `${method} is not a method of this route` },
+        HttpStatus.METHOD_NOT_ALLOWED,
+      ),
+    );
+    return;
+  }
+  next();
+}
+
+/**
+ * The body as text, whatever its Content-Type: ETSI clients in the field send JSON as
+ * form-urlencoded or text/plain, or with no type at all. The ETSI pipe parses it as JSON.
+ * Requests without a body (GETs) are not read at all.
+ */
+const readBodyAsText = express.text({ type: () => true, limit: BODY_LIMIT_BYTES });
+
+/**
+ * Hooks of the Node server for what it would otherwise answer itself, with an empty body:
+ * an Expect other than 100-continue (417) and a request its parser refuses (400, 431, 408).
+ */
+export function installServerHooks(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    writeErrorResponse(response, HttpStatus.EXPECTATION_FAILED, {
+      message: `Expect: ${String(request.headers.expect)} is not supported; only 100-continue is`,
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // The client's doing, never the KME's: one line at debug level.
+    logger.debug(`refused a malformed request (${error.code ?? error.message})`);
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? REQUEST_HEADER_FIELDS_TOO_LARGE
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? HttpStatus.REQUEST_TIMEOUT
+          : HttpStatus.BAD_REQUEST;
+    writeErrorToSocket(socket, status, {
+      message: `malformed HTTP request (${error.code ?? 'parse error'})`,
+    });
+  });
+}
