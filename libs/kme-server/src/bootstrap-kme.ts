@@ -6,9 +6,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import type { HttpsOptions } from '@nestjs/common/interfaces/external/https-options.interface';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   ConfigurationError,
@@ -17,7 +15,7 @@ import {
   type KmeSettings,
   type LogLevel,
 } from '@app/config';
-import { createExpressInstance, installServerHooks, platformMiddleware } from './express-platform';
+import { applyKmePlatform, createExpressInstance, kmeApplicationOptions } from './express-platform';
 import { DOCS_PATH, setupSwagger, type ApiTag } from './swagger';
 import { readTlsMaterial, type TlsMaterial } from './tls';
 
@@ -51,29 +49,12 @@ export async function bootstrapKme(
   docs: KmeDocs,
 ): Promise<INestApplication> {
   const tls = readTlsMaterial(settings.tls);
-  const httpsOptions: ServerOptions = {
-    ca: tls.ca,
-    cert: tls.cert,
-    key: tls.key,
-    requestCert: true,
-    rejectUnauthorized: false,
-    minVersion: 'TLSv1.2',
-    // Refused by the platform middleware instead, with an ETSI Error body.
-    requireHostHeader: false,
-  };
   const app = await NestFactory.create<NestExpressApplication>(
     moduleFactory(settings, tls),
     new ExpressAdapter(createExpressInstance()),
-    {
-      // Node's own options type: Nest's copy of it lacks minVersion and requireHostHeader.
-      httpsOptions: httpsOptions as HttpsOptions,
-      bodyParser: false,
-      logger: LEVELS[settings.logLevel],
-      abortOnError: false,
-    },
+    { ...kmeApplicationOptions(tls), logger: LEVELS[settings.logLevel], abortOnError: false },
   );
-  installServerHooks(app.getHttpServer());
-  for (const middleware of platformMiddleware()) app.use(middleware);
+  applyKmePlatform(app);
   app.enableShutdownHooks();
   setupSwagger(app, {
     title: docs.title,

@@ -1,8 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ServerOptions } from 'node:https';
 import type { Socket } from 'node:net';
-import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus, Logger, type NestApplicationOptions } from '@nestjs/common';
+import type { HttpsOptions } from '@nestjs/common/interfaces/external/https-options.interface';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type Express, type NextFunction } from 'express';
 import { writeErrorResponse, writeErrorToSocket } from './http-errors';
+import type { TlsMaterial } from './tls';
 
 /** Largest request body accepted; a Key IDs body of max_key_per_request IDs is far smaller. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,10 +37,39 @@ export function createExpressInstance(): Express {
 }
 
 /**
+ * The Nest application options of a KME: HTTPS with client certificates requested and verified
+ * against the CA but not required by TLS (the guards of the key routes require them, so that the
+ * docs and health routes open without one), TLS 1.2 or later, and no body parser of Nest's.
+ */
+export function kmeApplicationOptions(tls: TlsMaterial): NestApplicationOptions {
+  const httpsOptions: ServerOptions = {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    // Refused by the platform middleware instead, with an ETSI Error body.
+    requireHostHeader: false,
+  };
+  // Node's own options type: Nest's copy of it lacks minVersion and requireHostHeader.
+  return { httpsOptions: httpsOptions as HttpsOptions, bodyParser: false };
+}
+
+/**
+ * Everything a KME's HTTP stack adds to a Nest application created with kmeApplicationOptions on
+ * createExpressInstance, before it listens: the production setup, which tests reuse as it is.
+ */
+export function applyKmePlatform(app: NestExpressApplication): void {
+  installServerHooks(app.getHttpServer());
+  for (const middleware of platformMiddleware()) app.use(middleware);
+}
+
+/**
  * Middleware that runs before any route. Errors go to Nest's error handler, hence to the KME's
  * one exception filter, so they answer with an ETSI Error body too.
  */
-export function platformMiddleware(): ((
+function platformMiddleware(): ((
   request: IncomingMessage,
   response: ServerResponse,
   next: NextFunction,
@@ -82,7 +115,7 @@ const readBodyAsText = express.text({ type: () => true, limit: BODY_LIMIT_BYTES 
  * Hooks of the Node server for what it would otherwise answer itself, with an empty body:
  * an Expect other than 100-continue (417) and a request its parser refuses (400, 431, 408).
  */
-export function installServerHooks(server: Server): void {
+function installServerHooks(server: Server): void {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {

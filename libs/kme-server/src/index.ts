@@ -5,9 +5,9 @@ export { peerIdentityOf, type PeerIdentity, type VerifiedCertificate } from './p
 export { UnauthenticatedError } from './unauthenticated.error';
 export {
   BODY_LIMIT_BYTES,
+  applyKmePlatform,
   createExpressInstance,
-  installServerHooks,
-  platformMiddleware,
+  kmeApplicationOptions,
 } from './express-platform';
 export { writeErrorResponse, type ErrorBody } from './http-errors';
 export {
