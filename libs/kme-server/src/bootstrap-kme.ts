@@ -5,7 +5,7 @@ import {
   type LogLevel as NestLogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import {
@@ -15,7 +15,7 @@ import {
   type KmeSettings,
   type LogLevel,
 } from '@app/config';
-import { applyKmePlatform, createExpressInstance, kmeApplicationOptions } from './express-platform';
+import { applyKmePlatform, createKmeHttpAdapter, kmeApplicationOptions } from './express-platform';
 import { DOCS_PATH, setupSwagger, type ApiTag } from './swagger';
 import { readTlsMaterial, type TlsMaterial } from './tls';
 
@@ -49,10 +49,15 @@ export async function bootstrapKme(
   docs: KmeDocs,
 ): Promise<INestApplication> {
   const tls = readTlsMaterial(settings.tls);
+  const adapter = createKmeHttpAdapter();
   const app = await NestFactory.create<NestExpressApplication>(
     moduleFactory(settings, tls),
-    new ExpressAdapter(createExpressInstance()),
-    { ...kmeApplicationOptions(tls), logger: LEVELS[settings.logLevel], abortOnError: false },
+    adapter,
+    {
+      ...kmeApplicationOptions(tls, adapter),
+      logger: LEVELS[settings.logLevel],
+      abortOnError: false,
+    },
   );
   applyKmePlatform(app);
   app.enableShutdownHooks();

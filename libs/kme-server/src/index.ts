@@ -5,8 +5,10 @@ export { peerIdentityOf, type PeerIdentity, type VerifiedCertificate } from './p
 export { UnauthenticatedError } from './unauthenticated.error';
 export {
   BODY_LIMIT_BYTES,
+  KmeExpressAdapter,
   applyKmePlatform,
   createExpressInstance,
+  createKmeHttpAdapter,
   kmeApplicationOptions,
 } from './express-platform';
 export { writeErrorResponse, type ErrorBody } from './http-errors';
