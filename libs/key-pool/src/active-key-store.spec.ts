@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ActiveKeyStore, deliveredKeysOf, type ActiveKeyStoreOptions } from './active-key-store';
+import { ActiveKeyStore, type ActiveKeyStoreOptions } from './active-key-store';
+import { deliveredKeysOf } from './keys';
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
 import { errorOf } from './test-helpers';
 

@@ -1,23 +1,5 @@
 import { KeyAccessDeniedError, KeysNotFoundError } from './errors';
-import { splitKeys } from './material';
-
-export interface DeliveredKey {
-  readonly keyId: string;
-  readonly key: Buffer;
-}
-
-/** Keys cut from one run of material: key i is bytes [i × keyBytes, (i + 1) × keyBytes). */
-export interface KeyBatch {
-  readonly keyIds: readonly string[];
-  readonly material: Buffer;
-  readonly keyBytes: number;
-}
-
-/** The batch's keys as its master SAE gets them, each paired with its ID. */
-export function deliveredKeysOf({ keyIds, material, keyBytes }: KeyBatch): DeliveredKey[] {
-  const keys = splitKeys(material, keyBytes);
-  return keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
-}
+import type { DeliveredKey, KeyBatch } from './keys';
 
 /**
  * One undelivered key. A KME may hold a million of them, so a key costs one small object: its

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AllocatingPool, type Allocation } from './allocating-pool';
+import { AllocatingPool } from './allocating-pool';
+import type { Allocation } from './store/key-store.ports';
 import { InsufficientKeyMaterialError } from './errors';
 import type { MaterialBlock, MaterialRange } from './material';
 import { errorOf, prng } from './test-helpers';

@@ -1,12 +1,6 @@
 import { InsufficientKeyMaterialError } from './errors';
-import type { MaterialBlock, MaterialRange } from './material';
-
-export interface Allocation {
-  /** Where the bytes lie in the stream, in order; more than one when blocks are not adjacent. */
-  readonly ranges: readonly MaterialRange[];
-  /** A copy of the allocated bytes: the pool keeps no reference to them. */
-  readonly bytes: Buffer;
-}
+import type { MaterialBlock } from './material';
+import type { Allocation } from './store/key-store.ports';
 
 /**
  * The master KME's view of the shared material: a FIFO of shipped blocks from which it hands out

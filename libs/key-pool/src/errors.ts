@@ -69,3 +69,10 @@ export class UnavailableError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** The key store failed (disk full, I/O error): the change was not made (ETSI: 503). */
+export class KeyStoreUnavailableError extends UnavailableError {
+  constructor(reason: string) {
+    super(`the key store of this KME cannot be written: ${reason}`, 5);
+  }
+}

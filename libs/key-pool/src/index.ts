@@ -1,10 +1,7 @@
 export * from './errors';
 export * from './material';
-export { AllocatingPool, type Allocation } from './allocating-pool';
+export { deliveredKeysOf, type DeliveredKey, type KeyBatch } from './keys';
+export { AllocatingPool } from './allocating-pool';
 export { ReplicaPool } from './replica-pool';
-export {
-  ActiveKeyStore,
-  deliveredKeysOf,
-  type DeliveredKey,
-  type KeyBatch,
-} from './active-key-store';
+export { ActiveKeyStore } from './active-key-store';
+export * from './store/key-store.ports';

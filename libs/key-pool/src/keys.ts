@@ -1,0 +1,19 @@
+import { splitKeys } from './material';
+
+export interface DeliveredKey {
+  readonly keyId: string;
+  readonly key: Buffer;
+}
+
+/** Keys cut from one run of material: key i is bytes [i × keyBytes, (i + 1) × keyBytes). */
+export interface KeyBatch {
+  readonly keyIds: readonly string[];
+  readonly material: Buffer;
+  readonly keyBytes: number;
+}
+
+/** The batch's keys as its master SAE gets them, each paired with its ID. */
+export function deliveredKeysOf({ keyIds, material, keyBytes }: KeyBatch): DeliveredKey[] {
+  const keys = splitKeys(material, keyBytes);
+  return keyIds.map((keyId, index) => ({ keyId, key: keys[index] }));
+}
