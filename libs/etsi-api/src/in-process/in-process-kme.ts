@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
@@ -16,7 +16,7 @@ import type { KeyLimits } from '@app/config';
 import type { DeliveredKey } from '@app/key-pool';
 import {
   applyKmePlatform,
-  createExpressInstance,
+  createKmeHttpAdapter,
   kmeApplicationOptions,
   setupSwagger,
   type TlsMaterial,
@@ -352,9 +352,12 @@ export class InProcessKme {
       ],
     }).compile();
     const tls = pki.tlsOf(apiOptions.kmeId, apiOptions.pinnedSaeCertificate);
+    // As bootstrapKme assembles it: the KME's adapter on createExpressInstance, whose
+    // prototypes the server's request and response classes are born with.
+    const adapter = createKmeHttpAdapter();
     const app = moduleRef.createNestApplication<NestExpressApplication>(
-      new ExpressAdapter(createExpressInstance()),
-      kmeApplicationOptions(tls),
+      adapter,
+      kmeApplicationOptions(tls, adapter),
     );
     const logs = processLogs;
     app.useLogger(logs);
