@@ -33,6 +33,9 @@ export function createExpressInstance(): Express {
   instance.set('case sensitive routing', true);
   instance.set('etag', false);
   instance.disable('x-powered-by');
+  // No answer of a KME is ever "not modified": Express would turn a GET carrying
+  // If-None-Match: * into a bodiless 304, after the handler took the keys.
+  Object.defineProperty(instance.request, 'fresh', { get: () => false });
   return instance;
 }
 
