@@ -4,6 +4,7 @@ const moduleNameMapper = {
   '^@app/batching(|/.*)$': '<rootDir>/libs/batching/src$1',
   '^@app/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@app/key-pool(|/.*)$': '<rootDir>/libs/key-pool/src$1',
+  '^@app/key-store(|/.*)$': '<rootDir>/libs/key-store/src$1',
   '^@app/etsi-api(|/.*)$': '<rootDir>/libs/etsi-api/src$1',
   '^@app/broker(|/.*)$': '<rootDir>/libs/broker/src$1',
   '^@app/internal-client(|/.*)$': '<rootDir>/libs/internal-client/src$1',
