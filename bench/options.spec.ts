@@ -1,4 +1,4 @@
-import { parseBenchArgs, UsageError } from './options';
+import { judgedDurability, parseBenchArgs, USAGE, UsageError } from './options';
 
 describe('parseBenchArgs', () => {
   it('defaults to 5 s after 1 s of warm-up at concurrency 1 and 32, every scenario', () => {
@@ -13,9 +13,52 @@ describe('parseBenchArgs', () => {
       markdown: false,
       save: true,
       strict: false,
+      store: 'sqlite',
+      durabilities: ['process'],
+      baselineFile: undefined,
+      soakMinutes: undefined,
     });
     expect(options.scenarios[0]).toBe('reference');
-    expect(options.scenarios).toHaveLength(6);
+    expect(options.scenarios).toHaveLength(7);
+    expect(options.scenarios).toContain('status-slave');
+  });
+
+  it('takes the key store, the durability and a baseline file', () => {
+    expect(
+      parseBenchArgs([
+        '--store',
+        'memory',
+        '--durability',
+        'power',
+        '--baseline',
+        'bench/results/fastify-baseline.json',
+      ]),
+    ).toMatchObject({
+      store: 'memory',
+      durabilities: ['power'],
+      baselineFile: 'bench/results/fastify-baseline.json',
+    });
+  });
+
+  it('runs process then power with --durability both, and judges process', () => {
+    const { durabilities } = parseBenchArgs(['--durability', 'both']);
+    expect(durabilities).toEqual(['process', 'power']);
+    expect(judgedDurability(durabilities)).toBe('process');
+    expect(judgedDurability(['power'])).toBe('power');
+  });
+
+  it('takes --soak in minutes, fractions too', () => {
+    expect(parseBenchArgs(['--soak', '10']).soakMinutes).toBe(10);
+    expect(parseBenchArgs(['--soak', '1.5', '--durability', 'both'])).toMatchObject({
+      soakMinutes: 1.5,
+      durabilities: ['process', 'power'],
+    });
+  });
+
+  it('lists the new options in its usage text', () => {
+    for (const flag of ['--store', '--durability', '--baseline', '--soak', 'status-slave']) {
+      expect(USAGE).toContain(flag);
+    }
   });
 
   it('shortens everything with --quick, explicit values still winning', () => {
@@ -48,6 +91,18 @@ describe('parseBenchArgs', () => {
     [['--duration', '0']],
     [['--no-build', '--rebuild']],
     [['--unknown']],
+    [['--store', 'disk']],
+    [['--store']],
+    [['--durability', 'fsync']],
+    [['--baseline', '']],
+    [['--soak', '0']],
+    [['--soak', 'ten']],
+    [['--soak', '']],
+    [['--soak', '10', '--only', 'status']],
+    [['--soak', '10', '--concurrency', '8']],
+    [['--soak', '10', '--quick']],
+    [['--soak', '10', '--duration', '3']],
+    [['--soak', '10', '--baseline', 'x.json']],
     [['positional']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);

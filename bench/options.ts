@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 export const SCENARIO_IDS = [
   'reference',
   'status',
+  'status-slave',
   'enc-master',
   'enc-slave',
   'round-trip',
@@ -13,6 +14,26 @@ export const SCENARIO_IDS = [
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BuildMode = 'auto' | 'skip' | 'force';
+
+/** How the KMEs' key store commits (DURABILITY): survives the process, or a power loss. */
+export const DURABILITIES = ['process', 'power'] as const;
+export type Durability = (typeof DURABILITIES)[number];
+
+/** Where the KMEs keep their keys (KEY_STORE). */
+export const KEY_STORES = ['sqlite', 'memory'] as const;
+export type KeyStore = (typeof KEY_STORES)[number];
+
+/** The durability the targets are judged on when the suite runs under more than one. */
+export const JUDGED_DURABILITY: Durability = 'process';
+
+/** Of the durabilities a run measures, the one its targets are judged on. */
+export function judgedDurability(durabilities: readonly Durability[]): Durability {
+  return durabilities.includes(JUDGED_DURABILITY) ? JUDGED_DURABILITY : durabilities[0];
+}
+
+/** A soak: round trips both ways at this concurrency, RSS sampled this often. */
+export const SOAK_CONCURRENCY = 32;
+export const SOAK_SAMPLE_SEC = 5;
 
 export interface BenchOptions {
   /** Measured seconds per scenario and concurrency. */
@@ -31,13 +52,22 @@ export interface BenchOptions {
   readonly save: boolean;
   /** Exit 1 when a target is missed. */
   readonly strict: boolean;
+  /** KEY_STORE of both KMEs. */
+  readonly store: KeyStore;
+  /** DURABILITY of both KMEs: one suite per entry, in this order, each on a fresh pair. */
+  readonly durabilities: readonly Durability[];
+  /** A saved results file to compare the key routes against. */
+  readonly baselineFile?: string;
+  /** Minutes of soak; when set, the soak replaces the relay, memory and load scenarios. */
+  readonly soakMinutes?: number;
   readonly help: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
 
 Builds the KMEs if dist/ is stale, starts the pair on a private RabbitMQ (or AMQP_URL), a bare
-mutual-TLS reference server, and measures each scenario at each concurrency.
+mutual-TLS reference server, and measures each scenario at each concurrency. Each KME keeps its
+keys in a fresh DATA_DIR under the temp directory (TMPDIR), removed at the end.
 
   --duration <s>       measured seconds per scenario and concurrency (default 5)
   --warmup <s>         unmeasured warm-up seconds before each (default 1)
@@ -45,6 +75,16 @@ mutual-TLS reference server, and measures each scenario at each concurrency.
   --concurrency <list> comma-separated, e.g. 1,32 (default 1,32)
   --only <list>        load scenarios to run, of: ${SCENARIO_IDS.filter((id) => id !== 'reference').join(', ')}
   --no-relay           skip the relay throughput and memory measurement
+  --store <kind>       KEY_STORE of both KMEs: sqlite or memory (default sqlite)
+  --durability <d>     DURABILITY of both KMEs: process, power, or both: the whole suite once
+                       per durability, one after the other, each on a fresh pair; the targets
+                       are judged on process (default process)
+  --baseline <file>    a saved results file (e.g. bench/results/fastify-baseline.json): each key
+                       route at concurrency 32 must keep ≥ 0.90× its ops/s
+  --soak <minutes>     only a soak: round trips both ways at concurrency ${SOAK_CONCURRENCY} for that long,
+                       both KMEs' RSS sampled every ${SOAK_SAMPLE_SEC} s; each KME must end at ≤ 1.10× its
+                       RSS after the first minute (so soak longer than 1); no relay, memory or
+                       load scenarios
   --no-build           use dist/ as it is
   --rebuild            run npm run build even when dist/ looks current
   --markdown           print the results as a markdown table too, for the README
@@ -69,6 +109,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         concurrency: { type: 'string' },
         only: { type: 'string' },
         'no-relay': { type: 'boolean', default: false },
+        store: { type: 'string' },
+        durability: { type: 'string' },
+        baseline: { type: 'string' },
+        soak: { type: 'string' },
         'no-build': { type: 'boolean', default: false },
         rebuild: { type: 'boolean', default: false },
         markdown: { type: 'boolean', default: false },
@@ -84,6 +128,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (values['no-build'] && values.rebuild) {
     throw new UsageError('--no-build and --rebuild contradict each other');
   }
+  if (values.soak !== undefined) {
+    const clash = (
+      ['only', 'concurrency', 'duration', 'warmup', 'quick', 'baseline'] as const
+    ).find((name) => values[name] !== undefined && values[name] !== false);
+    if (clash !== undefined) {
+      throw new UsageError(`--soak runs the soak alone: --${clash} does not apply to it`);
+    }
+  }
   const quick = values.quick;
   return {
     durationSec: seconds('--duration', values.duration, quick ? 2 : 5, 0.1),
@@ -96,8 +148,46 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     markdown: values.markdown,
     save: !values['no-save'],
     strict: values.strict,
+    store: oneOf('--store', values.store, KEY_STORES, 'sqlite'),
+    durabilities: durabilityList(values.durability),
+    baselineFile: baselineFile(values.baseline),
+    soakMinutes: soakMinutes(values.soak),
     help: values.help,
   };
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined) return fallback;
+  const found = allowed.find((value) => value === text.trim().toLowerCase());
+  if (found === undefined) {
+    throw new UsageError(`${flag} must be ${allowed.join(' or ')}, not "${text}"`);
+  }
+  return found;
+}
+
+function durabilityList(text: string | undefined): Durability[] {
+  const choice = oneOf('--durability', text, [...DURABILITIES, 'both'], 'process');
+  return choice === 'both' ? [...DURABILITIES] : [choice];
+}
+
+function baselineFile(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === '') throw new UsageError('--baseline must name a results file');
+  return text;
+}
+
+function soakMinutes(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0.1 || value > 1440) {
+    throw new UsageError(`--soak must be a number of minutes from 0.1 to 1440, not "${text}"`);
+  }
+  return value;
 }
 
 function seconds(flag: string, text: string | undefined, fallback: number, min: number): number {

@@ -158,3 +158,28 @@ export class CpuMeter {
 function percent(usedMs: number, elapsedMs: number): number {
   return elapsedMs > 0 ? Math.round((usedMs / elapsedMs) * 1000) / 10 : 0;
 }
+
+/**
+ * The type of the filesystem holding `path` (ext4, tmpfs, …), from the longest mount point of
+ * /proc/mounts above it; undefined off Linux.
+ */
+export function filesystemOf(path: string): string | undefined {
+  try {
+    let best: { point: string; type: string } | undefined;
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      const [, rawPoint, type] = line.split(' ');
+      if (rawPoint === undefined || type === undefined) continue;
+      // Mount points escape spaces and the like as octal.
+      const point = rawPoint.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+        String.fromCharCode(Number.parseInt(octal, 8)),
+      );
+      const inside = point === '/' || path === point || path.startsWith(`${point}/`);
+      if (inside && (best === undefined || point.length >= best.point.length)) {
+        best = { point, type };
+      }
+    }
+    return best?.type;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,19 +1,46 @@
 // `npm run bench`: builds the KMEs if needed, starts the pair on a real broker with a bare
 // mutual-TLS reference server beside it, measures relay throughput, memory and each ETSI route
-// at each concurrency, prints the figures against the targets of issue #5 and saves them as JSON
-// under bench/results/. `npm run bench -- --help` lists the options.
+// at each concurrency, prints the figures against the targets of issues #9 (Express platform)
+// and #10 (durable KMEs) and saves them as JSON under bench/results/. With --durability both
+// the whole suite runs once per DURABILITY, each on a fresh pair; with --soak, a soak runs
+// instead. `npm run bench -- --help` lists the options.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePort } from '../scripts/lib/net-util';
 import { ensureDevPki } from '../scripts/lib/pki';
 import { BenchClient, type TlsIdentity } from './client';
 import { LoadAbortedError, runLoad, type LoadResult } from './load';
-import { parseBenchArgs, USAGE, UsageError, type BenchOptions, type ScenarioId } from './options';
-import { measureRelay, waitForPools, type PoolProbe } from './pool';
-import { currentLoadAverage, machineInfo, readMemory, readPidFile, type MachineInfo } from './proc';
+import {
+  judgedDurability,
+  parseBenchArgs,
+  SOAK_CONCURRENCY,
+  SOAK_SAMPLE_SEC,
+  USAGE,
+  UsageError,
+  type BenchOptions,
+  type Durability,
+  type ScenarioId,
+} from './options';
+import { measureRelay, waitForPools, type PoolProbe, type RelayResult } from './pool';
+import {
+  currentLoadAverage,
+  filesystemOf,
+  machineInfo,
+  readMemory,
+  readPidFile,
+  type MachineInfo,
+} from './proc';
 import {
   KmeProcess,
   REPO_ROOT,
@@ -21,35 +48,45 @@ import {
   ensureBuilt,
   startBroker,
   type Broker,
+  type BuiltEntries,
 } from './processes';
 import { Progress } from './progress';
 import {
+  RELAY_LABEL,
+  SOAK_KMES,
   cpuTable,
   evaluateTargets,
   formatInt,
+  parseBaseline,
   renderReport,
   renderText,
+  soakTargets,
+  suitesOf,
   summarize,
+  type Baseline,
   type BenchResults,
   type MeasuredRun,
   type MemoryFigures,
   type ScenarioRun,
+  type SuiteResults,
 } from './report';
 import {
   KEY_BITS,
   MASTER_SAE,
   SCENARIOS,
   SLAVE_SAE,
+  SOAK_DIRECTIONS,
   storedKeyCountOf,
   type Endpoints,
   type SaeClients,
 } from './scenarios';
+import { runSoak, type SoakRun } from './soak';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 const PKI_DIR = join(tmpdir(), 'qkd-kme-bench-pki');
 /** The pool of the memory figure, and the cap the load scenarios draw from. */
 const POOL_KEYS = 1_000_000;
-/** Settings of both KMEs, besides ports, PKI and queue. */
+/** Settings of both KMEs, besides ports, PKI, queue, DATA_DIR, KEY_STORE and DURABILITY. */
 const KME_ENVIRONMENT: Readonly<Record<string, string>> = {
   KEY_RATE_BPS: '0',
   MAX_KEY_COUNT: String(POOL_KEYS),
@@ -64,6 +101,10 @@ const RELAY_TIMEOUT_MS = 180_000;
 const REFILL_TIMEOUT_MS = 120_000;
 /** After the pools are full, before reading the memory: let the last blocks settle. */
 const MEMORY_SETTLE_MS = 2_000;
+/** Buckets of the soak's request rate. */
+const SOAK_BUCKET_MS = 60_000;
+/** Filesystems where a commit never reaches a disk: DURABILITY=power costs nothing there. */
+const MEMORY_FILESYSTEMS = new Set(['tmpfs', 'ramfs']);
 
 class Interrupted extends Error {}
 
@@ -79,19 +120,45 @@ interface Session {
   readonly sae2: TlsIdentity;
 }
 
-/** What has been started, stopped in reverse order at the end, on error or on Ctrl-C. */
+/** What the suites share: the built entries, the broker and the reference server. */
+interface Shared {
+  readonly session: Session;
+  readonly resources: Resources;
+  readonly entries: BuiltEntries;
+  readonly broker: Broker;
+  readonly reference: ReferenceServerProcess;
+}
+
+/** One suite's figures as they come in, so an interrupted suite still reports what it has. */
+interface SuiteProgress {
+  readonly durability: Durability;
+  readonly kmeEnvironment: Readonly<Record<string, string>>;
+  readonly scenarios: ScenarioRun[];
+  relay?: RelayResult;
+  memory?: MemoryFigures;
+  soak?: SoakRun;
+}
+
+/**
+ * What has been started, stopped in reverse order at the end, on error or on Ctrl-C. A suite
+ * stops what it added itself (its pair) with stopTo(mark()).
+ */
 class Resources {
-  private readonly stops: { label: string; stop: () => Promise<void> }[] = [];
-  private readonly kills: (() => void)[] = [];
+  private readonly entries: { label: string; stop: () => Promise<void>; kill?: () => void }[] = [];
 
   add(label: string, stop: () => Promise<void>, kill?: () => void): void {
-    this.stops.push({ label, stop });
-    if (kill) this.kills.push(kill);
+    this.entries.push({ label, stop, kill });
   }
 
-  async stopAll(say: (line: string) => void): Promise<void> {
-    while (this.stops.length > 0) {
-      const { label, stop } = this.stops.pop()!;
+  /** How many are held now, for stopTo. */
+  mark(): number {
+    return this.entries.length;
+  }
+
+  /** Stops, in reverse order, what was added since `mark`. */
+  async stopTo(mark: number, say: (line: string) => void): Promise<void> {
+    while (this.entries.length > mark) {
+      const { label, stop } = this.entries.pop()!;
       try {
         await stop();
       } catch (error) {
@@ -100,16 +167,28 @@ class Resources {
     }
   }
 
-  /** Second Ctrl-C: no more waiting. */
+  stopAll(say: (line: string) => void): Promise<void> {
+    return this.stopTo(0, say);
+  }
+
+  /** Second Ctrl-C: no more waiting; in reverse order too (the KMEs before their data). */
   killAll(): void {
-    for (const kill of this.kills) kill();
+    for (const { kill } of [...this.entries].reverse()) {
+      try {
+        kill?.();
+      } catch {
+        // Killing what is left matters more than why one of them resisted.
+      }
+    }
   }
 }
 
 async function main(): Promise<number> {
   let options: BenchOptions;
+  let baseline: Baseline | undefined;
   try {
     options = parseBenchArgs(process.argv.slice(2));
+    if (options.baselineFile !== undefined) baseline = loadBaseline(options.baselineFile);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
@@ -146,11 +225,12 @@ async function main(): Promise<number> {
   if (machine.loadAverageStart > machine.cores * 0.5) {
     say('warning: the machine is busy; the figures will be noisy (compare ratios, not absolutes)');
   }
+  if (baseline !== undefined) {
+    say(`baseline: ${baseline.file}${baseline.timestamp ? ` (${baseline.timestamp})` : ''}`);
+  }
 
   const timestamp = new Date().toISOString();
-  const scenarios: ScenarioRun[] = [];
-  let relay: BenchResults['relay'];
-  let memory: MemoryFigures | undefined;
+  const suites: SuiteProgress[] = [];
   let broker: Broker | undefined;
   let failure: unknown;
   try {
@@ -186,188 +266,26 @@ async function main(): Promise<number> {
     );
     await abortable(reference.start(), abort.signal);
 
-    const masterPort = await findFreePort();
-    let slavePort = await findFreePort();
-    while (slavePort === masterPort) slavePort = await findFreePort();
-    const queue = `bench-${randomUUID()}`;
-    const kmeEnv = (self: 'kme-1' | 'kme-2', port: number, peerPort: number) => {
-      const master = self === 'kme-1';
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        NO_COLOR: '1',
-        PORT: String(port),
-        KME_ID: self,
-        LINKED_KME_ID: master ? 'kme-2' : 'kme-1',
-        ATTACHED_SAE_ID: master ? MASTER_SAE : SLAVE_SAE,
-        LINKED_SAE_ID: master ? SLAVE_SAE : MASTER_SAE,
-        LINKED_TO_KME: `https://localhost:${peerPort}`,
-        CA_FILE: join(PKI_DIR, 'ca.crt'),
-        KME_CERT: join(PKI_DIR, `${self}.crt`),
-        KME_KEY: join(PKI_DIR, `${self}.key`),
-        AMQP_URL: started.url,
-        MQ_SHARED_QUEUE: queue,
-        ...KME_ENVIRONMENT,
+    const shared: Shared = { session, resources, entries, broker: started, reference };
+    for (const durability of options.durabilities) {
+      if (options.durabilities.length > 1) {
+        say(`durability ${durability}: a fresh pair, the whole suite`);
+      }
+      const suite: SuiteProgress = {
+        durability,
+        kmeEnvironment: {
+          ...KME_ENVIRONMENT,
+          KEY_STORE: options.store,
+          DURABILITY: durability,
+        },
+        scenarios: [],
       };
-      return env;
-    };
-    // For profiling: node arguments for both KMEs, e.g.
-    // BENCH_KME_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/kme-prof' (written when the KME stops).
-    const nodeArgs = (process.env.BENCH_KME_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const master = new KmeProcess(
-      'kme-1',
-      entries.master,
-      masterPort,
-      kmeEnv('kme-1', masterPort, slavePort),
-      nodeArgs,
-    );
-    const slave = new KmeProcess(
-      'kme-2',
-      entries.slave,
-      slavePort,
-      kmeEnv('kme-2', slavePort, masterPort),
-      nodeArgs,
-    );
-    resources.add(
-      'the KMEs',
-      async () => {
-        say('stopping the KMEs');
-        await Promise.all([master.stop(), slave.stop()]);
-      },
-      () => {
-        master.kill();
-        slave.kill();
-      },
-    );
-
-    /** The promise, unless a child process dies first: then its exit and output. */
-    const whileAlive = <T>(promise: Promise<T>): Promise<T> => {
-      const deaths = [master, slave, reference].map((child) =>
-        child.died().catch((error: Error) => Promise.reject(new ChildDied(error.message))),
-      );
-      // Whoever loses the race must not turn into an unhandled rejection later.
-      for (const death of deaths) void death.catch(() => undefined);
-      return Promise.race([promise, ...deaths]);
-    };
-
-    const endpoints: Endpoints = {
-      master: `https://127.0.0.1:${masterPort}`,
-      slave: `https://127.0.0.1:${slavePort}`,
-      reference: `https://127.0.0.1:${reference.port}`,
-    };
-    const masterStatus = new BenchClient(session.ca, session.sae1, 1);
-    const slaveStatus = new BenchClient(session.ca, session.sae2, 1);
-    resources.add('the status clients', async () => {
-      await Promise.all([masterStatus.destroy(), slaveStatus.destroy()]);
-    });
-    const masterProbe: PoolProbe = async () =>
-      storedKeyCountOf(
-        await masterStatus.getJson(endpoints.master, `/api/v1/keys/${SLAVE_SAE}/status`),
-      );
-    const slaveProbe: PoolProbe = async () =>
-      storedKeyCountOf(
-        await slaveStatus.getJson(endpoints.slave, `/api/v1/keys/${MASTER_SAE}/status`),
-      );
-
-    // The slave KME first, so its pool is seen empty before the master KME ships anything.
-    say(
-      `starting the slave KME (kme-2, :${slavePort}), then the master KME (kme-1, :${masterPort})`,
-    );
-    slave.start();
-    await abortable(slave.waitServing(), abort.signal);
-    master.start();
-    const masterServing = master.waitServing();
-    masterServing.catch(() => undefined);
-
-    if (options.relay) {
-      const label = "relay to the slave KME's pool (KEY_RATE_BPS=0)";
-      progress.begin(label, POOL_KEYS, 'waiting for material');
-      relay = await whileAlive(
-        measureRelay(slaveProbe, {
-          capKeys: POOL_KEYS,
-          keyBits: KEY_BITS,
-          intervalMs: RELAY_POLL_MS,
-          timeoutMs: RELAY_TIMEOUT_MS,
-          signal: abort.signal,
-          onSample: (count, elapsedMs) =>
-            progress.update(count, `${formatInt(count)} keys, ${(elapsedMs / 1000).toFixed(1)} s`),
-        }),
-      );
-      progress.end(
-        Progress.line(
-          label,
-          `${relay.mbitPerSec.toFixed(1)} Mbit/s: ${formatInt(relay.keys)} keys in ${(relay.ms / 1000).toFixed(2)} s` +
-            (relay.complete ? '' : ' (the pool never filled)'),
-        ),
-      );
-    }
-    await abortable(masterServing, abort.signal);
-    await whileAlive(
-      fillPools(session, [masterProbe, slaveProbe], POOL_KEYS, 'filling both pools'),
-    );
-    checkAlive([master, slave, reference]);
-
-    if (options.relay) {
-      await delay(MEMORY_SETTLE_MS, undefined, { signal: abort.signal }).catch(() => undefined);
-      if (abort.signal.aborted) throw new Interrupted();
-      memory = {
-        keys: POOL_KEYS,
-        keyBits: KEY_BITS,
-        master: readMemory(master.pid!),
-        slave: readMemory(slave.pid!),
-      };
-      say(
-        Progress.line(
-          `resident memory, ${formatInt(POOL_KEYS)} keys of ${KEY_BITS} bits`,
-          `kme-1 ${memory.master.rssMb.toFixed(1)} MB, kme-2 ${memory.slave.rssMb.toFixed(1)} MB`,
-        ),
-      );
-    }
-
-    const brokerPid = broker.pidFile === undefined ? undefined : readPidFile(broker.pidFile);
-    const cpuPids = new Map<string, number>([
-      ['kme-1', master.pid!],
-      ['kme-2', slave.pid!],
-      ['reference', reference.pid!],
-    ]);
-    if (brokerPid !== undefined) cpuPids.set('broker', brokerPid);
-
-    const plan: ScenarioId[] = [...options.scenarios];
-    if (options.referenceTwice) plan.push('reference');
-    for (const id of plan) {
-      for (const concurrency of options.concurrencies) {
-        if (id !== 'reference') {
-          await whileAlive(
-            fillPools(
-              session,
-              [masterProbe, slaveProbe],
-              Math.floor(POOL_KEYS * REFILL_SHARE),
-              'refilling the pools',
-            ),
-          );
-        }
-        checkAlive([master, slave, reference]);
-        const outcome = await measure(session, id, concurrency, endpoints, cpuPids);
-        checkAlive([master, slave, reference]);
-        const runs: MeasuredRun[] = [];
-        if ('result' in outcome) {
-          const rssAfterMb = {
-            'kme-1': readMemory(master.pid!).rssMb,
-            'kme-2': readMemory(slave.pid!).rssMb,
-          };
-          runs.push({ ...outcome.result, rssAfterMb });
-        }
-        const row = scenarios.findIndex((run) => run.id === id && run.concurrency === concurrency);
-        if (row >= 0) {
-          scenarios[row] = { ...scenarios[row], runs: [...scenarios[row].runs, ...runs] };
-        } else {
-          scenarios.push({
-            id,
-            title: SCENARIOS[id].title,
-            concurrency,
-            runs,
-            skipped: 'skipped' in outcome ? outcome.skipped : undefined,
-          });
-        }
+      suites.push(suite);
+      const mark = resources.mark();
+      try {
+        await runSuite(shared, suite);
+      } finally {
+        await resources.stopTo(mark, say);
       }
     }
   } catch (error) {
@@ -391,12 +309,14 @@ async function main(): Promise<number> {
     machine,
     options,
     broker,
-    scenarios,
-    relay,
-    memory,
+    suites,
+    baseline,
     failure === undefined,
   );
-  if (scenarios.length > 0 || relay !== undefined) print(results, options);
+  const measured = suitesOf(results).some(
+    (suite) => suite.scenarios.length > 0 || suite.relay !== undefined || suite.soak !== undefined,
+  );
+  if (measured) print(results, options);
   if (results.complete && options.save) {
     const files = save(results);
     say(`results saved: ${files.join(', ')}`);
@@ -406,6 +326,310 @@ async function main(): Promise<number> {
   if (interrupted) return 130;
   if (!results.complete) return 1;
   return options.strict && results.targets.some((target) => target.pass === false) ? 1 : 0;
+}
+
+/** The --baseline file's load figures; a UsageError when it cannot be used. */
+function loadBaseline(file: string): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`--baseline: cannot read ${file}: ${message(error)}`);
+  }
+  try {
+    return parseBaseline(text, file);
+  } catch (error) {
+    throw new UsageError(`--baseline: ${message(error)}`);
+  }
+}
+
+/**
+ * One suite on a fresh pair: its own DATA_DIRs, ports and queue. The relay and the memory of
+ * full pools, then each load scenario at each concurrency; or, with --soak, the soak alone.
+ * What it starts is stopped by the caller.
+ */
+async function runSuite(shared: Shared, suite: SuiteProgress): Promise<void> {
+  const { session, resources, entries, reference } = shared;
+  const { options, progress } = session;
+  const signal = session.signal;
+  const say = (line: string) => progress.say(line);
+
+  // Each KME's DATA_DIR, fresh: a directory of the pair's own under the temp directory.
+  const dataRoot = mkdtempSync(join(tmpdir(), 'qkd-kme-bench-data-'));
+  const removeData = () => rmSync(dataRoot, { recursive: true, force: true });
+  resources.add('the key stores', () => Promise.resolve(removeData()), removeData);
+  const dataFs = filesystemOf(realpathSync(dataRoot));
+  if (options.store === 'sqlite' && dataFs !== undefined && MEMORY_FILESYSTEMS.has(dataFs)) {
+    say(
+      `warning: the key stores are on ${dataFs} (${tmpdir()}): commits never reach a disk, so ` +
+        'DURABILITY costs less than it would; set TMPDIR to a directory on disk',
+    );
+  }
+
+  const masterPort = await findFreePort();
+  let slavePort = await findFreePort();
+  while (slavePort === masterPort) slavePort = await findFreePort();
+  const queue = `bench-${randomUUID()}`;
+  const kmeEnv = (self: 'kme-1' | 'kme-2', port: number, peerPort: number) => {
+    const master = self === 'kme-1';
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      NO_COLOR: '1',
+      PORT: String(port),
+      KME_ID: self,
+      LINKED_KME_ID: master ? 'kme-2' : 'kme-1',
+      ATTACHED_SAE_ID: master ? MASTER_SAE : SLAVE_SAE,
+      LINKED_SAE_ID: master ? SLAVE_SAE : MASTER_SAE,
+      LINKED_TO_KME: `https://localhost:${peerPort}`,
+      CA_FILE: join(PKI_DIR, 'ca.crt'),
+      KME_CERT: join(PKI_DIR, `${self}.crt`),
+      KME_KEY: join(PKI_DIR, `${self}.key`),
+      AMQP_URL: shared.broker.url,
+      MQ_SHARED_QUEUE: queue,
+      DATA_DIR: join(dataRoot, self),
+      ...suite.kmeEnvironment,
+    };
+    return env;
+  };
+  // For profiling: node arguments for both KMEs, e.g.
+  // BENCH_KME_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/kme-prof' (written when the KME stops).
+  const nodeArgs = (process.env.BENCH_KME_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const master = new KmeProcess(
+    'kme-1',
+    entries.master,
+    masterPort,
+    kmeEnv('kme-1', masterPort, slavePort),
+    nodeArgs,
+  );
+  const slave = new KmeProcess(
+    'kme-2',
+    entries.slave,
+    slavePort,
+    kmeEnv('kme-2', slavePort, masterPort),
+    nodeArgs,
+  );
+  resources.add(
+    'the KMEs',
+    async () => {
+      say('stopping the KMEs');
+      await Promise.all([master.stop(), slave.stop()]);
+    },
+    () => {
+      master.kill();
+      slave.kill();
+    },
+  );
+
+  /** The promise, unless a child process dies first: then its exit and output. */
+  const whileAlive = <T>(promise: Promise<T>): Promise<T> => {
+    const deaths = [master, slave, reference].map((child) =>
+      child.died().catch((error: Error) => Promise.reject(new ChildDied(error.message))),
+    );
+    // Whoever loses the race must not turn into an unhandled rejection later.
+    for (const death of deaths) void death.catch(() => undefined);
+    return Promise.race([promise, ...deaths]);
+  };
+
+  const endpoints: Endpoints = {
+    master: `https://127.0.0.1:${masterPort}`,
+    slave: `https://127.0.0.1:${slavePort}`,
+    reference: `https://127.0.0.1:${reference.port}`,
+  };
+  const masterStatus = new BenchClient(session.ca, session.sae1, 1);
+  const slaveStatus = new BenchClient(session.ca, session.sae2, 1);
+  resources.add('the status clients', async () => {
+    await Promise.all([masterStatus.destroy(), slaveStatus.destroy()]);
+  });
+  const masterProbe: PoolProbe = async () =>
+    storedKeyCountOf(
+      await masterStatus.getJson(endpoints.master, `/api/v1/keys/${SLAVE_SAE}/status`),
+    );
+  const slaveProbe: PoolProbe = async () =>
+    storedKeyCountOf(
+      await slaveStatus.getJson(endpoints.slave, `/api/v1/keys/${MASTER_SAE}/status`),
+    );
+
+  // The slave KME first, so its pool is seen empty before the master KME ships anything.
+  say(
+    `starting the slave KME (kme-2, :${slavePort}), then the master KME (kme-1, :${masterPort}); ` +
+      `store ${options.store}, durability ${suite.durability}`,
+  );
+  slave.start();
+  await abortable(slave.waitServing(), signal);
+  master.start();
+  const masterServing = master.waitServing();
+  masterServing.catch(() => undefined);
+
+  const measureMemory = options.relay && options.soakMinutes === undefined;
+  if (measureMemory) {
+    const label = `${RELAY_LABEL} (KEY_RATE_BPS=0)`;
+    progress.begin(label, POOL_KEYS, 'waiting for material');
+    const relay = await whileAlive(
+      measureRelay(slaveProbe, {
+        capKeys: POOL_KEYS,
+        keyBits: KEY_BITS,
+        intervalMs: RELAY_POLL_MS,
+        timeoutMs: RELAY_TIMEOUT_MS,
+        signal,
+        onSample: (count, elapsedMs) =>
+          progress.update(count, `${formatInt(count)} keys, ${(elapsedMs / 1000).toFixed(1)} s`),
+      }),
+    );
+    suite.relay = relay;
+    progress.end(
+      Progress.line(
+        label,
+        `${relay.mbitPerSec.toFixed(1)} Mbit/s: ${formatInt(relay.keys)} keys in ${(relay.ms / 1000).toFixed(2)} s` +
+          (relay.complete ? '' : ' (the pool never filled)'),
+      ),
+    );
+  }
+  await abortable(masterServing, signal);
+  await whileAlive(fillPools(session, [masterProbe, slaveProbe], POOL_KEYS, 'filling both pools'));
+  checkAlive([master, slave, reference]);
+
+  if (measureMemory) {
+    await delay(MEMORY_SETTLE_MS, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) throw new Interrupted();
+    const memory: MemoryFigures = {
+      keys: POOL_KEYS,
+      keyBits: KEY_BITS,
+      master: readMemory(master.pid!),
+      slave: readMemory(slave.pid!),
+    };
+    suite.memory = memory;
+    say(
+      Progress.line(
+        `resident memory, ${formatInt(POOL_KEYS)} keys of ${KEY_BITS} bits`,
+        `kme-1 ${memory.master.rssMb.toFixed(1)} MB, kme-2 ${memory.slave.rssMb.toFixed(1)} MB`,
+      ),
+    );
+  }
+
+  if (options.soakMinutes !== undefined) {
+    await soak(session, suite, options.soakMinutes, endpoints, { master, slave }, whileAlive);
+    checkAlive([master, slave, reference]);
+    return;
+  }
+
+  const brokerPid =
+    shared.broker.pidFile === undefined ? undefined : readPidFile(shared.broker.pidFile);
+  const cpuPids = new Map<string, number>([
+    ['kme-1', master.pid!],
+    ['kme-2', slave.pid!],
+    ['reference', reference.pid!],
+  ]);
+  if (brokerPid !== undefined) cpuPids.set('broker', brokerPid);
+
+  const plan: ScenarioId[] = [...options.scenarios];
+  if (options.referenceTwice) plan.push('reference');
+  const scenarios = suite.scenarios;
+  for (const id of plan) {
+    for (const concurrency of options.concurrencies) {
+      if (id !== 'reference') {
+        await whileAlive(
+          fillPools(
+            session,
+            [masterProbe, slaveProbe],
+            Math.floor(POOL_KEYS * REFILL_SHARE),
+            'refilling the pools',
+          ),
+        );
+      }
+      checkAlive([master, slave, reference]);
+      const outcome = await measure(session, id, concurrency, endpoints, cpuPids);
+      checkAlive([master, slave, reference]);
+      const runs: MeasuredRun[] = [];
+      if ('result' in outcome) {
+        const rssAfterMb = {
+          'kme-1': readMemory(master.pid!).rssMb,
+          'kme-2': readMemory(slave.pid!).rssMb,
+        };
+        runs.push({ ...outcome.result, rssAfterMb });
+      }
+      const row = scenarios.findIndex((run) => run.id === id && run.concurrency === concurrency);
+      if (row >= 0) {
+        scenarios[row] = { ...scenarios[row], runs: [...scenarios[row].runs, ...runs] };
+      } else {
+        scenarios.push({
+          id,
+          title: SCENARIOS[id].title,
+          concurrency,
+          runs,
+          skipped: 'skipped' in outcome ? outcome.skipped : undefined,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * The soak: round trips both ways (half the workers each way) at SOAK_CONCURRENCY for the
+ * minutes asked, both KMEs' RSS read from /proc every SOAK_SAMPLE_SEC. An interrupted soak
+ * keeps what it measured, and the run is incomplete.
+ */
+async function soak(
+  session: Session,
+  suite: SuiteProgress,
+  minutes: number,
+  endpoints: Endpoints,
+  kmes: { readonly master: KmeProcess; readonly slave: KmeProcess },
+  whileAlive: <T>(promise: Promise<T>) => Promise<T>,
+): Promise<void> {
+  const { progress, signal } = session;
+  const clients: SaeClients = {
+    sae1: new BenchClient(session.ca, session.sae1, SOAK_CONCURRENCY),
+    sae2: new BenchClient(session.ca, session.sae2, SOAK_CONCURRENCY),
+  };
+  const durationMs = minutes * 60_000;
+  const label = `soak, round trips both ways, ×${SOAK_CONCURRENCY}`;
+  try {
+    for (const direction of SOAK_DIRECTIONS) {
+      try {
+        await direction.run(clients, endpoints);
+      } catch (error) {
+        throw new Error(`soak: the first round trip ${direction.name} failed: ${message(error)}`);
+      }
+    }
+    const pids = { 'kme-1': kmes.master.pid!, 'kme-2': kmes.slave.pid! };
+    progress.begin(label, durationMs, 'starting');
+    const result = await whileAlive(
+      runSoak({
+        durationMs,
+        concurrency: SOAK_CONCURRENCY,
+        directions: SOAK_DIRECTIONS.map(({ name, run }) => ({
+          name,
+          op: () => run(clients, endpoints),
+        })),
+        requestsPerOp: 2,
+        readRss: () =>
+          Object.fromEntries(SOAK_KMES.map(({ name }) => [name, readMemory(pids[name]).rssMb])),
+        sampleEveryMs: SOAK_SAMPLE_SEC * 1000,
+        bucketMs: SOAK_BUCKET_MS,
+        signal,
+        onSample: (sample, operations, errors) =>
+          progress.update(
+            Math.min(sample.atMs, durationMs),
+            `${formatInt(operations)} round trips` +
+              (errors > 0 ? `, ${formatInt(errors)} failed` : '') +
+              `; RSS ${SOAK_KMES.map(({ name }) => `${name} ${sample.rssMb[name]?.toFixed(0)} MB`).join(', ')}`,
+          ),
+      }),
+    );
+    suite.soak = result;
+    const seconds = result.elapsedMs / 1000;
+    progress.end(
+      Progress.line(
+        label,
+        `${formatInt(result.operations)} round trips in ${seconds.toFixed(0)} s ` +
+          `(${formatInt(seconds > 0 ? (result.operations * 2) / seconds : 0)} requests/s)` +
+          (result.errors > 0 ? `, ${formatInt(result.errors)} failed` : ''),
+      ),
+    );
+    if (!result.complete) throw new Interrupted();
+  } finally {
+    await Promise.all([clients.sae1.destroy(), clients.sae2.destroy()]);
+  }
 }
 
 /** One scenario at one concurrency: a preflight request, then the timed load. */
@@ -511,11 +735,37 @@ function buildResults(
   machine: MachineInfo,
   options: BenchOptions,
   broker: Broker | undefined,
-  scenarios: readonly ScenarioRun[],
-  relay: BenchResults['relay'],
-  memory: MemoryFigures | undefined,
+  suites: readonly SuiteProgress[],
+  baseline: Baseline | undefined,
   complete: boolean,
 ): BenchResults {
+  const judged = judgedDurability(options.durabilities);
+  const results = (suite: SuiteProgress): SuiteResults => ({
+    durability: suite.durability,
+    figures: summarize(suite.scenarios, suite.relay, suite.memory, suite.soak),
+    scenarios: suite.scenarios,
+    relay: suite.relay,
+    memory: suite.memory,
+    soak: suite.soak,
+  });
+  const judgedSuite: SuiteProgress = suites.find((suite) => suite.durability === judged) ?? {
+    durability: judged,
+    kmeEnvironment: { ...KME_ENVIRONMENT, KEY_STORE: options.store, DURABILITY: judged },
+    scenarios: [],
+  };
+  const others = suites.filter((suite) => suite !== judgedSuite).map(results);
+  const targets =
+    options.soakMinutes !== undefined
+      ? judgedSuite.soak === undefined
+        ? []
+        : soakTargets(judgedSuite.soak)
+      : evaluateTargets(
+          judgedSuite.scenarios,
+          options.concurrencies,
+          judgedSuite.relay,
+          judgedSuite.memory,
+          baseline,
+        );
   return {
     timestamp,
     machine,
@@ -524,13 +774,15 @@ function buildResults(
       warmupSec: options.warmupSec,
       concurrencies: options.concurrencies,
       broker: broker?.description ?? 'none',
-      kmeEnvironment: KME_ENVIRONMENT,
+      store: options.store,
+      durabilities: options.durabilities,
+      soakMinutes: options.soakMinutes,
+      kmeEnvironment: judgedSuite.kmeEnvironment,
     },
-    figures: summarize(scenarios, relay, memory),
-    scenarios,
-    relay,
-    memory,
-    targets: evaluateTargets(scenarios, options.concurrencies, relay, memory),
+    ...results(judgedSuite),
+    otherSuites: others.length > 0 ? others : undefined,
+    baseline,
+    targets,
     complete,
   };
 }
@@ -539,17 +791,32 @@ function print(results: BenchResults, options: BenchOptions): void {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   out('');
   out(renderReport(results, false));
-  out('');
-  out('CPU during each measured window (% of one core) and resident memory after it:');
-  out(renderText(cpuTable(results.scenarios)));
-  const failures = results.scenarios.flatMap((run) =>
-    run.runs.flatMap((result) =>
-      Object.entries(result.errorKinds).map(
-        ([kind, { count, example }]) =>
-          `  ${run.title}, ×${run.concurrency}: ${count} × ${kind}: ${example}`,
+  const suites = suitesOf(results);
+  for (const suite of suites) {
+    if (suite.scenarios.length === 0) continue;
+    out('');
+    out(
+      'CPU during each measured window (% of one core) and resident memory after it' +
+        (suites.length > 1 ? `, durability ${suite.durability}:` : ':'),
+    );
+    out(renderText(cpuTable(suite.scenarios)));
+  }
+  const failures = suites.flatMap((suite) => {
+    const where = suites.length > 1 ? ` (durability ${suite.durability})` : '';
+    return [
+      ...suite.scenarios.flatMap((run) =>
+        run.runs.flatMap((result) =>
+          Object.entries(result.errorKinds).map(
+            ([kind, { count, example }]) =>
+              `  ${run.title}, ×${run.concurrency}${where}: ${count} × ${kind}: ${example}`,
+          ),
+        ),
       ),
-    ),
-  );
+      ...Object.entries(suite.soak?.errorKinds ?? {}).map(
+        ([kind, { count, example }]) => `  soak${where}: ${count} × ${kind}: ${example}`,
+      ),
+    ];
+  });
   if (failures.length > 0)
     out(['', 'Failed operations (warm-up included):', ...failures].join('\n'));
   if (options.markdown) {

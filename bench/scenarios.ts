@@ -71,6 +71,55 @@ export function storedKeyCountOf(body: unknown): number {
   return count;
 }
 
+/**
+ * One round trip: `from` (an SAE's client) takes a key at its KME with enc_keys, then `to` asks
+ * the other KME for it with dec_keys; throws unless both answer the same key.
+ */
+async function roundTrip(
+  from: { client: BenchClient; origin: string; sae: string },
+  to: { client: BenchClient; origin: string; sae: string },
+): Promise<void> {
+  const [sent] = keysOf(await from.client.getJson(from.origin, encPath(to.sae, 1)), 1);
+  const [received] = keysOf(await to.client.getJson(to.origin, decPath(from.sae, sent.keyId)), 1);
+  if (received.keyId.toLowerCase() !== sent.keyId.toLowerCase()) {
+    throw new UnexpectedAnswerError('dec_keys answered another key ID');
+  }
+  if (received.key !== sent.key) {
+    throw new UnexpectedAnswerError('the key bytes differ between the two KMEs');
+  }
+}
+
+/** enc_keys at the master KME (sae-1), dec_keys at the slave KME (sae-2). */
+export function roundTripMasterToSlave(
+  { sae1, sae2 }: SaeClients,
+  { master, slave }: Endpoints,
+): Promise<void> {
+  return roundTrip(
+    { client: sae1, origin: master, sae: MASTER_SAE },
+    { client: sae2, origin: slave, sae: SLAVE_SAE },
+  );
+}
+
+/** enc_keys at the slave KME (sae-2), dec_keys at the master KME (sae-1). */
+export function roundTripSlaveToMaster(
+  { sae1, sae2 }: SaeClients,
+  { master, slave }: Endpoints,
+): Promise<void> {
+  return roundTrip(
+    { client: sae2, origin: slave, sae: SLAVE_SAE },
+    { client: sae1, origin: master, sae: MASTER_SAE },
+  );
+}
+
+/** The soak's two directions, by name, each one round trip (two requests). */
+export const SOAK_DIRECTIONS: readonly {
+  readonly name: string;
+  readonly run: (clients: SaeClients, endpoints: Endpoints) => Promise<void>;
+}[] = [
+  { name: 'master→slave', run: roundTripMasterToSlave },
+  { name: 'slave→master', run: roundTripSlaveToMaster },
+];
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -92,6 +141,15 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     requestsPerOp: 1,
     async run({ sae1 }, { master }) {
       storedKeyCountOf(await sae1.getJson(master, statusPath(SLAVE_SAE)));
+    },
+  },
+  'status-slave': {
+    id: 'status-slave',
+    title: 'status at the slave KME',
+    keysPerOp: 0,
+    requestsPerOp: 1,
+    async run({ sae2 }, { slave }) {
+      storedKeyCountOf(await sae2.getJson(slave, statusPath(MASTER_SAE)));
     },
   },
   'enc-master': {
@@ -117,16 +175,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'enc_keys (master KME) → dec_keys (slave KME)',
     keysPerOp: 1,
     requestsPerOp: 2,
-    async run({ sae1, sae2 }, { master, slave }) {
-      const [sent] = keysOf(await sae1.getJson(master, encPath(SLAVE_SAE, 1)), 1);
-      const [received] = keysOf(await sae2.getJson(slave, decPath(MASTER_SAE, sent.keyId)), 1);
-      if (received.keyId.toLowerCase() !== sent.keyId.toLowerCase()) {
-        throw new UnexpectedAnswerError('dec_keys answered another key ID');
-      }
-      if (received.key !== sent.key) {
-        throw new UnexpectedAnswerError('the key bytes differ between the two KMEs');
-      }
-    },
+    run: roundTripMasterToSlave,
   },
   'enc-master-128': {
     id: 'enc-master-128',
