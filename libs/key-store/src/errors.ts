@@ -1,5 +1,7 @@
 import { KeyStoreUnavailableError } from '@app/key-pool';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+
+type SqliteError = InstanceType<typeof Database.SqliteError>;
 
 /**
  * A key store that cannot be opened: in use, damaged, of the wrong role, not a database, or in a
@@ -18,8 +20,17 @@ export class KeyStoreOpenError extends Error {
   }
 }
 
-export const isSqliteError = (error: unknown): error is InstanceType<typeof Database.SqliteError> =>
-  error instanceof Database.SqliteError;
+/**
+ * Whether `error` is better-sqlite3's SqliteError. Recognised by its shape, not instanceof: the
+ * native addon keeps the error class of the first copy of the module loaded in the process, and
+ * under a module registry and realm per test file (jest) neither that class nor its Error are
+ * this file's.
+ */
+export function isSqliteError(error: unknown): error is SqliteError {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'SqliteError' && typeof code === 'string' && code.startsWith('SQLITE_');
+}
 
 /**
  * What a failed statement means to a caller. The store itself failing (full disk, I/O error,

@@ -6,6 +6,7 @@ import {
 } from '@app/key-pool';
 import type Database from 'better-sqlite3';
 import { MaterialChunks } from './material-chunks';
+import { CHUNK_BYTES } from './schema';
 import type { Reloadable, SqliteDatabase } from './sqlite-database';
 import type { StoreMeta } from './store-meta';
 
@@ -27,6 +28,10 @@ interface BlockRow {
   readonly length: number;
   readonly committed: number;
 }
+
+/** Index of the chunk of `block` holding stream offset `offset`. */
+const chunkOf = (offset: number, block: Span): number =>
+  Math.floor((offset - block.start) / CHUNK_BYTES);
 
 /**
  * The master KME's material (see AllocatingPool, whose semantics it keeps) on disk: blocks and
@@ -198,7 +203,12 @@ export class SqliteMasterMaterial implements MasterMaterial, Reloadable {
         this.deleteCommittedBelow.run(through);
         this.chunks.remove(this.committed[0].start, through);
       }
-      this.chunks.removeBelow(position);
+      // Chunks of the block now at the head that were used up: most allocations finish none.
+      const head = this.committed[usedUp];
+      if (head !== undefined) {
+        const from = usedUp > 0 ? head.start : Math.max(this.allocatedTo, head.start);
+        if (chunkOf(position, head) > chunkOf(from, head)) this.chunks.removeBelow(position);
+      }
       this.setAllocatedTo.run(position);
       this.store.touch(this);
       this.committed.splice(0, usedUp);

@@ -1,11 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CHUNK_BYTES } from './schema';
 
-interface Piece {
-  readonly start: number;
-  readonly piece: Buffer;
-}
-
 /**
  * The bytes of a material stream kept in a table of chunks keyed by stream offset, each chunk
  * inside one block. A read copies only the asked bytes out of the chunks (substr), so the JS
@@ -15,7 +10,7 @@ export class MaterialChunks {
   private readonly insert: Database.Statement<[number, Buffer]>;
   private readonly select: Database.Statement<
     [number, number, number, number, number, number],
-    Piece
+    Buffer
   >;
   private readonly deleteFrom: Database.Statement<[number, number]>;
   private readonly deleteWhollyBelow: Database.Statement<[number, number]>;
@@ -24,9 +19,10 @@ export class MaterialChunks {
   constructor(db: Database.Database, table: 'master_chunk' | 'replica_chunk') {
     this.insert = db.prepare(`INSERT INTO ${table} (start, bytes) VALUES (?, ?)`);
     this.select = db.prepare(
-      `SELECT start, substr(bytes, max(? - start, 0) + 1, min(start + length(bytes), ?) - max(start, ?)) AS piece
+      `SELECT substr(bytes, max(? - start, 0) + 1, min(start + length(bytes), ?) - max(start, ?))
        FROM ${table} WHERE start > ? AND start < ? AND start + length(bytes) > ? ORDER BY start`,
     );
+    this.select.pluck();
     this.deleteFrom = db.prepare(`DELETE FROM ${table} WHERE start >= ? AND start < ?`);
     this.deleteWhollyBelow = db.prepare(
       `DELETE FROM ${table} WHERE start < ? AND start + length(bytes) <= ?`,
@@ -44,7 +40,7 @@ export class MaterialChunks {
   /** Copies stream bytes [start, end) into `out` at `at`; every byte must be stored. */
   copy(start: number, end: number, out: Buffer, at: number): void {
     let written = 0;
-    for (const { piece } of this.select.all(start, end, start, start - CHUNK_BYTES, end, start)) {
+    for (const piece of this.select.all(start, end, start, start - CHUNK_BYTES, end, start)) {
       piece.copy(out, at + written);
       written += piece.length;
     }

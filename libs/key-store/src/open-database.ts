@@ -200,9 +200,10 @@ function refusal(error: unknown, location: string): KeyStoreOpenError {
 
 function reasonOf(error: unknown): string {
   if (isSqliteError(error)) return `${error.message}, ${error.code}`;
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === undefined ? error.message : `${code}: ${error.message}`;
+  // Not instanceof Error: file system errors may come from another realm (jest).
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    const { message, code } = error as { message: unknown; code?: unknown };
+    return typeof code === 'string' ? `${code}: ${String(message)}` : String(message);
   }
   return String(error);
 }

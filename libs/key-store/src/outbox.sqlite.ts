@@ -45,7 +45,7 @@ export class SqliteOutbox implements Outbox, Reloadable {
   }
 
   add(body: string): number {
-    return this.store.write(() => {
+    return this.store.writeOne(() => {
       const seq = this.nextSeq;
       this.insert.run(seq, body);
       this.store.touch(this);

@@ -71,6 +71,23 @@ export class SqliteDatabase {
     return result;
   }
 
+  /**
+   * Runs work that makes at most one write statement, without a savepoint of its own: a single
+   * statement is atomic by itself (inside a transaction, or committed on its own outside one).
+   * In-memory changes follow the statement, so a failure leaves nothing to reload.
+   */
+  writeOne<T>(work: () => T): T {
+    this.usable();
+    if (this.frames.length > 0 && !this.db.inTransaction) {
+      throw new KeyStoreUnavailableError('the enclosing transaction was rolled back by SQLite');
+    }
+    try {
+      return work();
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
   /** Runs a read, turning SQLite failures into KeyStoreUnavailableError. */
   read<T>(work: () => T): T {
     this.usable();
@@ -84,12 +101,11 @@ export class SqliteDatabase {
   /**
    * Says that `part` is about to change its in-memory state in the current write, so that a
    * rollback reloads it. Call it after the checks that may refuse the change, not before: a
-   * refused request then costs no reload.
+   * refused request then costs no reload. Outside any transaction (after a `writeOne` that
+   * committed on its own) there is nothing left to roll back.
    */
   touch(part: Reloadable): void {
-    const frame = this.frames.at(-1);
-    if (frame === undefined) throw new Error('in-memory store state changed outside a write');
-    frame.touched.add(part);
+    this.frames.at(-1)?.touched.add(part);
   }
 
   /** Runs `hook` once the outermost transaction commits; never when it rolls back. */

@@ -26,7 +26,7 @@ export class SqliteStoreValues implements StoreValues, Reloadable {
   }
 
   set(name: string, value: string | undefined): void {
-    this.store.write(() => {
+    this.store.writeOne(() => {
       if (value === undefined) this.remove.run(name);
       else this.upsert.run(name, value);
       this.store.touch(this);
