@@ -11,6 +11,7 @@ const moduleNameMapper = {
   '^@app/link-model(|/.*)$': '<rootDir>/libs/link-model/src$1',
   '^@app/etsi-client(|/.*)$': '<rootDir>/libs/etsi-client/src$1',
   '^@app/kme-server(|/.*)$': '<rootDir>/libs/kme-server/src$1',
+  '^@app/observability(|/.*)$': '<rootDir>/libs/observability/src$1',
 };
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { DeliveryObserver, type DeliveryEvent } from '../delivery/delivery-observer.port';
+
+/**
+ * The audit trail: one info line per delivery, saying which SAE received which keys, shared
+ * with whom. IDs and sizes only; the event carries no key bytes to begin with. The one
+ * info-level line of the request path, by design: it is the record of who holds which key.
+ */
+@Injectable()
+export class AuditLog extends DeliveryObserver {
+  constructor(private readonly logger: PinoLogger) {
+    super();
+    logger.setContext('Audit');
+  }
+
+  delivered(event: DeliveryEvent): void {
+    this.logger.info(
+      {
+        route: event.route,
+        sae: event.callerSaeId,
+        peer_saes: event.peerSaeIds,
+        key_ids: event.keyIds,
+        key_size_bits: event.keySizeBits,
+        count: event.keyIds.length,
+      },
+      'keys delivered',
+    );
+  }
+}

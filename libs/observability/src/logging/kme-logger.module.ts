@@ -1,0 +1,59 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { DeliveryEventsModule } from '../delivery/delivery-events.module';
+import { DELIVERY_OBSERVERS } from '../delivery/delivery-observer.port';
+import { AuditLog } from './audit.observer';
+import { httpLoggingOptions } from './http-logging';
+import type { KmeLoggerOptions } from './kme-logger.options';
+import { RequestIdHook } from './request-id.hook';
+import { createRootLogger } from './root-logger';
+
+const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/** Every path, in the route syntax of Express 5 (nestjs-pino's default is Express 4's `*`). */
+const EVERY_ROUTE = [{ path: '{*path}', method: RequestMethod.ALL }];
+
+/** Writes what is still buffered when the application closes. */
+@Injectable()
+class LogFlush implements OnApplicationShutdown {
+  constructor(@Inject(ROOT_LOGGER) private readonly root: Logger) {}
+
+  onApplicationShutdown(): void {
+    this.root.flush();
+  }
+}
+
+/**
+ * Structured logs of a KME with nestjs-pino: JSON lines or pretty ones, request IDs, request
+ * lines at debug level, audit lines of deliveries, no key material. Nest's own Logger goes
+ * through it once the bootstrap calls useKmeLogger(app).
+ */
+@Module({})
+export class KmeLoggerModule {
+  static forRoot(options: KmeLoggerOptions): DynamicModule {
+    const root = createRootLogger(options);
+    return {
+      module: KmeLoggerModule,
+      imports: [
+        LoggerModule.forRoot({ pinoHttp: httpLoggingOptions(root), forRoutes: EVERY_ROUTE }),
+        DeliveryEventsModule,
+      ],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: root },
+        LogFlush,
+        RequestIdHook,
+        AuditLog,
+        { provide: DELIVERY_OBSERVERS, useExisting: AuditLog },
+      ],
+      exports: [LoggerModule],
+    };
+  }
+}
