@@ -2,10 +2,12 @@
 // ':memory:' and a file with each durability. Run:
 //   npx ts-node --transpile-only -r tsconfig-paths/register libs/key-store/bench/store-bench.ts \
 //     [--keys N] [--dir DIR]
-// --keys N first stores N undelivered 256-bit keys (and reports the resident memory), so that
-// the figures are those of a full store rather than an empty one; --dir puts the files in DIR
+// --keys N first stores N undelivered 256-bit keys and N × 32 bytes of material (and reports the
+// resident memory after a GC when run with --expose-gc), so that the figures are those of a full
+// store rather than an empty one; --dir puts the files in DIR
 // (default: the system's temporary directory; put it on the disk the KMEs will use).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -79,11 +81,17 @@ function fillMaterial(store: SqliteMasterKeyStore, bytes: number): void {
 }
 
 function storeKeys(store: SqliteMasterKeyStore, count: number): void {
-  const material = randomBytes(32 * 1000);
   for (let done = 0; done < count; done += 1000) {
     const keyIds = Array.from({ length: Math.min(1000, count - done) }, () => randomUUID());
+    const material = randomBytes(32 * keyIds.length);
     store.activeKeys.activate({ keyIds, material, keyBytes: 32 }, 'sae-a', ['sae-b']);
   }
+}
+
+/** Resident memory in MiB, after a GC when run with --expose-gc (else it includes garbage). */
+function residentMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss / 1024 / 1024;
 }
 
 const options = (target: Target): KeyStoreOptions => ({
@@ -94,10 +102,12 @@ const options = (target: Target): KeyStoreOptions => ({
 });
 
 function benchMaster(target: Target) {
+  const before = residentMiB();
   const store = openMasterKeyStore(options(target));
-  if (storedKeys > 0) storeKeys(store, storedKeys);
   const rounds = Math.max(1, Math.round(2000 * target.scale));
-  fillMaterial(store, 32 * rounds * 40 + 1);
+  if (storedKeys > 0) storeKeys(store, storedKeys);
+  fillMaterial(store, 32 * rounds * 40 + 32 * storedKeys + 1);
+  const rss = residentMiB() - before;
   const drain = () => {
     const last = store.outbox.entriesAfter(0, Number.MAX_SAFE_INTEGER).at(-1);
     if (last !== undefined) store.outbox.removeThrough(last.seq);
@@ -123,7 +133,6 @@ function benchMaster(target: Target) {
     store.activeKeys.activate({ keyIds: [keyId], material, keyBytes: 32 }, 'sae-a', ['sae-b']);
     store.activeKeys.take([keyId], 'sae-b', 'sae-a');
   });
-  const rss = process.memoryUsage().rss;
   store.close();
   return { single, batched, activateTake, rss };
 }
@@ -148,37 +157,61 @@ function benchSlave(target: Target) {
   return { add, cut };
 }
 
-const rows: string[][] = [
-  [
-    'target',
-    'enc_keys, own tx',
-    'enc_keys, 32 per tx',
-    'activate+take',
-    'replica add 64 KiB',
-    'replica cut 32 B',
-    'RSS',
-  ],
-];
-const f = (us: number) => `${us.toFixed(1)} µs`;
-try {
-  for (const target of TARGETS) {
-    const master = benchMaster(target);
-    const slave = benchSlave(target);
+/** One target's figures, measured in a process of its own so that its memory is its own. */
+interface Figures {
+  readonly single: number;
+  readonly batched: number;
+  readonly activateTake: number;
+  readonly add: number;
+  readonly cut: number;
+  readonly rss: number;
+}
+
+function runTarget(index: number): Figures {
+  const target = TARGETS[index];
+  try {
+    return { ...benchMaster(target), ...benchSlave(target) };
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const only = argument('--target');
+if (only !== undefined) {
+  process.stdout.write(JSON.stringify(runTarget(Number(only))));
+} else {
+  const rows: string[][] = [
+    [
+      'target',
+      'enc_keys, own tx',
+      'enc_keys, 32 per tx',
+      'activate+take',
+      'replica add 64 KiB',
+      'replica cut 32 B',
+      'RSS added',
+    ],
+  ];
+  const f = (us: number) => `${us.toFixed(1)} µs`;
+  TARGETS.forEach((target, index) => {
+    const output = execFileSync(
+      process.execPath,
+      [...process.execArgv, __filename, ...args, '--target', String(index)],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const figures = JSON.parse(output) as Figures;
     rows.push([
       target.name,
-      f(master.single),
-      f(master.batched),
-      f(master.activateTake),
-      f(slave.add),
-      f(slave.cut),
-      `${Math.round(master.rss / 1024 / 1024)} MB`,
+      f(figures.single),
+      f(figures.batched),
+      f(figures.activateTake),
+      f(figures.add),
+      f(figures.cut),
+      `${Math.round(figures.rss)} MiB`,
     ]);
-  }
-} finally {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  console.log(
+    `key store micro-benchmark (node ${process.version}${storedKeys > 0 ? `, ${storedKeys} keys and ${storedKeys * 32} bytes of material stored first` : ''}; files in ${root})`,
+  );
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
 }
-const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-console.log(
-  `key store micro-benchmark (node ${process.version}${storedKeys > 0 ? `, ${storedKeys} keys stored first` : ''}; files in ${root})`,
-);
-for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));

@@ -180,12 +180,12 @@ export class SqliteMasterMaterial implements MasterMaterial, Reloadable {
       throw new RangeError(`allocation length must be a positive integer, got ${length}`);
     }
     if (length > this.available) throw new InsufficientKeyMaterialError(length, this.available);
-    return this.store.write(() => {
-      const bytes = Buffer.allocUnsafe(length);
-      const ranges: { epoch: string; start: number; end: number }[] = [];
-      let copied = 0;
-      let usedUp = 0;
-      let position = this.allocatedTo;
+    const bytes = Buffer.allocUnsafe(length);
+    const ranges: { epoch: string; start: number; end: number }[] = [];
+    let copied = 0;
+    let usedUp = 0;
+    let position = this.allocatedTo;
+    this.store.read(() => {
       while (copied < length) {
         const block = this.committed[usedUp];
         const start = Math.max(position, block.start);
@@ -198,24 +198,28 @@ export class SqliteMasterMaterial implements MasterMaterial, Reloadable {
         position = start + take;
         if (position === block.end) usedUp++;
       }
+    });
+    // Chunks of the block now at the head that were used up: most allocations finish none.
+    const head = this.committed[usedUp];
+    const from = usedUp > 0 || head === undefined ? 0 : Math.max(this.allocatedTo, head.start);
+    const chunksUsedUp =
+      head !== undefined && chunkOf(position, head) > chunkOf(Math.max(from, head.start), head);
+    const apply = () => {
       if (usedUp > 0) {
         const through = this.committed[usedUp - 1].end;
         this.deleteCommittedBelow.run(through);
         this.chunks.remove(this.committed[0].start, through);
       }
-      // Chunks of the block now at the head that were used up: most allocations finish none.
-      const head = this.committed[usedUp];
-      if (head !== undefined) {
-        const from = usedUp > 0 ? head.start : Math.max(this.allocatedTo, head.start);
-        if (chunkOf(position, head) > chunkOf(from, head)) this.chunks.removeBelow(position);
-      }
+      if (chunksUsedUp) this.chunks.removeBelow(position);
       this.setAllocatedTo.run(position);
       this.store.touch(this);
       this.committed.splice(0, usedUp);
       this.allocatedTo = position;
       this.available -= length;
       return { ranges, bytes };
-    });
+    };
+    // The common allocation, inside one chunk, writes one row: no savepoint needed for it.
+    return usedUp > 0 || chunksUsedUp ? this.store.write(apply) : this.store.writeOne(apply);
   }
 
   discardUnallocated(): number {
