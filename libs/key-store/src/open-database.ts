@@ -110,6 +110,9 @@ function configure(db: Database.Database, location: string, options: KeyStoreOpt
   db.pragma(`cache_size = -${CACHE_KIB}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('foreign_keys = OFF');
+  // Deleted rows (delivered keys, used material) are overwritten with zeros in the file; it
+  // costs nothing measurable here (see bench/store-bench.ts).
+  db.pragma('secure_delete = ON');
 }
 
 function checkIntegrity(db: Database.Database, location: string): void {

@@ -47,7 +47,11 @@ export class RememberedIds implements Reloadable {
     this.agePassEveryMs = Math.max(1, Math.min(Math.floor(bounds.ageMs / 10), 60_000));
     this.lastAgePass = now();
     this.selectKind = db.prepare(`SELECT kind, at FROM ${table} WHERE id = ?`);
-    this.insert = db.prepare(`INSERT INTO ${table} (seq, id, kind, at) VALUES (?, ?, ?, ?)`);
+    // An ID found expired by a lookup may still have its row (deleted by a later pass): replaced.
+    // `size` then counts it twice until the next reload, which only makes forgetting start early.
+    this.insert = db.prepare(
+      `INSERT OR REPLACE INTO ${table} (seq, id, kind, at) VALUES (?, ?, ?, ?)`,
+    );
     this.selectCount = db.prepare(`SELECT count(*) AS n, max(seq) AS last FROM ${table}`);
     this.selectOldest = db.prepare(`SELECT seq, at FROM ${table} ORDER BY seq LIMIT ?`);
     this.nthOldest = db.prepare(`SELECT seq FROM ${table} ORDER BY seq LIMIT 1 OFFSET ?`);

@@ -20,6 +20,7 @@ export interface StoreParts {
 
 /** Opens the database of `role` and builds the parts both roles share. */
 export function openStoreParts(options: KeyStoreOptions, role: StoreRole): StoreParts {
+  validate(options);
   const { db, location } = openDatabase(options, role);
   const database = new SqliteDatabase(db, location);
   try {
@@ -45,6 +46,19 @@ export function openStoreParts(options: KeyStoreOptions, role: StoreRole): Store
     database.close();
     throw error;
   }
+}
+
+/** Refuses options no store can work with; the apps validate their settings before. */
+function validate(options: KeyStoreOptions): void {
+  const positive = (name: string, value: number | undefined) => {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new RangeError(`key store option ${name} must be a positive integer, got ${value}`);
+    }
+  };
+  positive('maxActiveKeys', options.maxActiveKeys);
+  positive('remembered.count', options.remembered?.count);
+  positive('remembered.ageMs', options.remembered?.ageMs);
+  positive('maxBytes', options.maxBytes);
 }
 
 /** A committed write of one small value: what a readiness check needs to know. */
