@@ -1,12 +1,16 @@
 // Run as a child process by the crash test, and killed with SIGKILL at a random point: works a
-// master store as a master KME does, and reports on stdout each change once it is committed.
-// Usage: crash-worker.ts <dataDir>
+// master store as a master KME does, and appends to the report file each change once it is
+// committed (a synchronous write, so a report is on disk before the next change starts). On
+// stdout it only says "progress" now and then: a worker blocked on a full stdout pipe would only
+// ever be killed between two changes.
+// Usage: crash-worker.ts <dataDir> <reportFile>
 //   reserved <start> <end>      a block was reserved (pending)
 //   committed <start> <end>     a block was committed
 //   tx <json>                   a transaction of allocations + outbox entries committed:
 //                               [{ seq, ranges }]
 //   removing <seq> / removed <seq>
 import { createHash, randomBytes } from 'node:crypto';
+import { openSync, writeSync } from 'node:fs';
 import { openMasterKeyStore } from '../src';
 
 const store = openMasterKeyStore({
@@ -16,16 +20,18 @@ const store = openMasterKeyStore({
   maxActiveKeys: 1000,
 });
 const { material, outbox } = store;
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const report = openSync(process.argv[3], 'a');
+const say = (line: string) => writeSync(report, `${line}\n`);
 const pick = (n: number) => Math.floor(Math.random() * n);
 
 // What a restarted master KME does first: ship the pending blocks again, then commit them.
 for (const block of material.pendingBlocks()) {
   if (material.commit(block)) say(`committed ${block.start} ${block.start + block.bytes.length}`);
 }
-say('started');
+process.stdout.write('started\n');
 
-for (;;) {
+for (let turn = 1; ; turn++) {
+  if (turn % 500 === 0) process.stdout.write('progress\n');
   if (material.availableBytes < 1024) {
     const block = material.reserve(randomBytes(1 + pick(8192)));
     const end = block.start + block.bytes.length;
