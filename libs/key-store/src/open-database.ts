@@ -206,7 +206,8 @@ function reasonOf(error: unknown): string {
   // Not instanceof Error: file system errors may come from another realm (jest).
   if (typeof error === 'object' && error !== null && 'message' in error) {
     const { message, code } = error as { message: unknown; code?: unknown };
-    return typeof code === 'string' ? `${code}: ${String(message)}` : String(message);
+    const text = String(message);
+    return typeof code === 'string' && !text.startsWith(code) ? `${code}: ${text}` : text;
   }
   return String(error);
 }
