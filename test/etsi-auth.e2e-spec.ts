@@ -184,12 +184,13 @@ describe('ETSI authentication', () => {
     ])('%s at the master KME internal API: 401', async (_, name) => {
       const client = pair.client('master', name);
       const sync = await client.post('/api/internal/v1/link/sync', {
-        slaveInstanceId: UNKNOWN_KEY_ID,
+        slaveStoreId: UNKNOWN_KEY_ID,
         consuming: true,
+        receivedEnd: 0,
       });
       expectEtsiError(sync, 401);
       const allocate = await client.post('/api/internal/v1/allocations', {
-        slaveInstanceId: UNKNOWN_KEY_ID,
+        slaveStoreId: UNKNOWN_KEY_ID,
         masterSaeId: 'sae-2',
         slaveSaeIds: ['sae-1'],
         number: 1,

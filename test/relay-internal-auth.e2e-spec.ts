@@ -15,13 +15,14 @@ import {
 const SYNC = '/api/internal/v1/link/sync';
 const ALLOCATIONS = '/api/internal/v1/allocations';
 
-const syncBody = (slaveInstanceId: string): LinkSyncRequestDto => ({
-  slaveInstanceId,
+const syncBody = (slaveStoreId: string): LinkSyncRequestDto => ({
+  slaveStoreId,
   consuming: true,
+  receivedEnd: 0,
 });
 /** A valid allocation call, typed by the contract so that a change of it shows here. */
-const allocationBody = (slaveInstanceId: string): AllocationRequestDto => ({
-  slaveInstanceId,
+const allocationBody = (slaveStoreId: string): AllocationRequestDto => ({
+  slaveStoreId,
   requests: [{ masterSaeId: 'sae-2', slaveSaeIds: ['sae-1'], number: 4, size: 256 }],
 });
 
@@ -32,7 +33,7 @@ function expectRefused(answer: HttpAnswer, what: string): void {
   }
 }
 
-/** Asks both KME-to-KME routes of the master KME, as a slave KME run that does not exist. */
+/** Asks both KME-to-KME routes of the master KME, as a slave KME store that does not exist. */
 async function askInternalApi(client: HttpsClient, madeUpRun: string): Promise<HttpAnswer[]> {
   return [
     await client.post(SYNC, syncBody(madeUpRun)),
@@ -51,7 +52,7 @@ describe('the KME-to-KME API of the master KME admits only the peer KME', () => 
     pair = await KmeTestPair.start({ env: FAST_LINK_ENV, masterEnv: { LOG_LEVEL: 'info' } });
     await pair.waitForKeys(10);
     // The real slave KME's run was synchronised, and the master KME said so.
-    expect(pair.master.output).toMatch(/slave KME run \S+ synchronised/);
+    expect(pair.master.output).toMatch(/slave KME store \S+ synchronised/);
   });
 
   afterAll(() => pair?.stop());

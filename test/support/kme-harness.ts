@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { findFreePort } from '../../scripts/lib/net-util';
@@ -184,6 +185,7 @@ function kmeEnv(
   ports: Record<Role, number>,
   queue: string,
   amqpUrl: string,
+  dataRoot: string,
 ): Record<string, string> {
   const self = role === 'master' ? 'kme-1' : 'kme-2';
   const peerPort = role === 'master' ? ports.slave : ports.master;
@@ -196,6 +198,7 @@ function kmeEnv(
     AMQP_URL: amqpUrl,
     MQ_SHARED_QUEUE: queue,
     LOG_LEVEL: 'warn',
+    DATA_DIR: join(dataRoot, self),
   };
 }
 
@@ -210,14 +213,17 @@ export class KmeTestPair {
     readonly master: KmeProcess,
     readonly slave: KmeProcess,
     readonly queue: string,
+    /** Holds each KME's DATA_DIR; removed by stop(). */
+    readonly dataRoot: string,
   ) {}
 
   static async start(options: PairOptions = {}): Promise<KmeTestPair> {
     const ports = { master: await findFreePort(), slave: await findFreePort() };
     const queue = `e2e-${randomUUID()}`;
     const amqpUrl = options.amqpUrl ?? e2eAmqpUrl();
+    const dataRoot = mkdtempSync(join(tmpdir(), 'qkd-kme-e2e-data-'));
     const envOf = (role: Role, own?: Record<string, string>) => ({
-      ...kmeEnv(role, ports, queue, amqpUrl),
+      ...kmeEnv(role, ports, queue, amqpUrl, dataRoot),
       ...options.env,
       ...own,
     });
@@ -225,6 +231,7 @@ export class KmeTestPair {
       new KmeProcess('master', ports.master, envOf('master', options.masterEnv)),
       new KmeProcess('slave', ports.slave, envOf('slave', options.slaveEnv)),
       queue,
+      dataRoot,
     );
     try {
       await Promise.all([pair.master.start(), pair.slave.start()]);
@@ -283,5 +290,6 @@ export class KmeTestPair {
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.close()));
     await Promise.all([this.master.stop(), this.slave.stop()]);
+    rmSync(this.dataRoot, { recursive: true, force: true });
   }
 }

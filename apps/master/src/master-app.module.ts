@@ -2,11 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { BrokerModule } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { EtsiApiModule } from '@app/etsi-api';
-import { ActiveKeyStore } from '@app/key-pool';
+import { KeyStore, MasterKeyStore } from '@app/key-pool';
+import { openMasterKeyStore } from '@app/key-store';
 import {
-  activeKeyStoreOf,
+  KeyStoreLifecycle,
   brokerOptionsOf,
   etsiApiOptionsOf,
+  openKeyStoreOf,
   type TlsMaterial,
 } from '@app/kme-server';
 import { InternalApiController } from './internal-api/internal-api.controller';
@@ -14,11 +16,11 @@ import { PeerKmeGuard } from './internal-api/peer-kme.guard';
 import { SlaveAllocationService } from './internal-api/slave-allocation.service';
 import { KeyAllocator } from './keys/key-allocator';
 import { MasterKeyDelivery } from './keys/master-key-delivery';
+import { ActivationOutbox } from './link/activation-outbox.service';
 import { KeySourceService } from './link/key-source.service';
-import { MasterMaterial } from './link/master-material';
 import { SlaveLinkService } from './link/slave-link.service';
 
-/** The master KME's key machinery: source, pool, allocation, link to the slave KME. */
+/** The master KME's key machinery: store, source, allocation, outbox, link to the slave KME. */
 @Module({})
 export class MasterKeysModule {
   static forRoot(settings: KmeSettings, broker: DynamicModule): DynamicModule {
@@ -27,11 +29,16 @@ export class MasterKeysModule {
       imports: [broker],
       providers: [
         { provide: KME_SETTINGS, useValue: settings },
-        { provide: MasterMaterial, useValue: new MasterMaterial() },
-        { provide: ActiveKeyStore, useValue: activeKeyStoreOf(settings) },
+        {
+          provide: MasterKeyStore,
+          useFactory: () => openKeyStoreOf(settings, openMasterKeyStore),
+        },
+        { provide: KeyStore, useExisting: MasterKeyStore },
+        KeyStoreLifecycle,
         SlaveLinkService,
         KeySourceService,
         KeyAllocator,
+        ActivationOutbox,
         MasterKeyDelivery,
         SlaveAllocationService,
       ],

@@ -3,19 +3,20 @@ import { BrokerModule } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { EtsiApiModule } from '@app/etsi-api';
 import { InternalClientModule } from '@app/internal-client';
-import { ActiveKeyStore, ReplicaPool } from '@app/key-pool';
+import { KeyStore, SlaveKeyStore } from '@app/key-pool';
+import { openSlaveKeyStore } from '@app/key-store';
 import {
-  activeKeyStoreOf,
+  KeyStoreLifecycle,
   brokerOptionsOf,
   etsiApiOptionsOf,
+  openKeyStoreOf,
   type TlsMaterial,
 } from '@app/kme-server';
 import { SlaveKeyDelivery } from './keys/slave-key-delivery';
 import { LinkReceiver } from './link/link-receiver.service';
 import { LinkSyncService } from './link/link-sync.service';
-import { SlaveInstance } from './link/slave-instance';
 
-/** The slave KME's key machinery: its copy of the material and the link to the master KME. */
+/** The slave KME's key machinery: its store with its copy of the material, the link. */
 @Module({})
 export class SlaveKeysModule {
   static forRoot(settings: KmeSettings, tls: TlsMaterial): DynamicModule {
@@ -33,9 +34,12 @@ export class SlaveKeysModule {
       ],
       providers: [
         { provide: KME_SETTINGS, useValue: settings },
-        { provide: ReplicaPool, useValue: new ReplicaPool() },
-        { provide: ActiveKeyStore, useValue: activeKeyStoreOf(settings) },
-        { provide: SlaveInstance, useValue: new SlaveInstance() },
+        {
+          provide: SlaveKeyStore,
+          useFactory: () => openKeyStoreOf(settings, openSlaveKeyStore),
+        },
+        { provide: KeyStore, useExisting: SlaveKeyStore },
+        KeyStoreLifecycle,
         LinkReceiver,
         LinkSyncService,
         SlaveKeyDelivery,

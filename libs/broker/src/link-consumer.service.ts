@@ -1,11 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { AmqpConnection, Nack } from '@golevelup/nestjs-rabbitmq';
+import { UnavailableError } from '@app/key-pool';
 import type { ConsumeMessage } from 'amqplib';
 import { BROKER_OPTIONS, deadLetterQueueOf, type BrokerOptions } from './broker.options';
 import { linkQueueOptions } from './link-topology';
 import { decodeLinkMessage, MalformedLinkMessageError, type LinkMessage } from './link-messages';
 
 export type LinkMessageHandler = (message: LinkMessage) => void | Promise<void>;
+
+/** How long a message waits before it is requeued when this KME cannot store it now. */
+const REQUEUE_DELAY_MS = 1_000;
 
 /**
  * The slave KME's side of the link's queue. A message is acked after the handler stored it;
@@ -15,6 +20,9 @@ export type LinkMessageHandler = (message: LinkMessage) => void | Promise<void>;
 export class LinkConsumer {
   private readonly logger = new Logger(LinkConsumer.name);
   private subscribed = false;
+  private consumerTag: string | undefined;
+  private stopping = false;
+  private readonly handling = new Set<Promise<unknown>>();
 
   constructor(
     private readonly amqp: AmqpConnection,
@@ -55,13 +63,35 @@ export class LinkConsumer {
         },
         'LinkConsumer',
       )
-      .then(() => {
+      .then(({ consumerTag }) => {
+        this.consumerTag = consumerTag;
         this.subscribed = true;
         this.logger.log(`consuming the link's queue ${queue}`);
       });
   }
 
+  /** Stops taking messages and waits for those being handled: call before the store closes. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.consumerTag !== undefined && this.amqp.connected) {
+      await this.amqp.cancelConsumer(this.consumerTag).catch(() => undefined);
+    }
+    await Promise.allSettled([...this.handling]);
+  }
+
   private async dispatch(raw: ConsumeMessage, handler: LinkMessageHandler): Promise<Nack | void> {
+    // Not handled after stop(): the broker redelivers it to the next run.
+    if (this.stopping) return new Nack(true);
+    const handled = this.handle(raw, handler);
+    this.handling.add(handled);
+    try {
+      return await handled;
+    } finally {
+      this.handling.delete(handled);
+    }
+  }
+
+  private async handle(raw: ConsumeMessage, handler: LinkMessageHandler): Promise<Nack | void> {
     let message: LinkMessage;
     try {
       message = decodeLinkMessage({
@@ -74,6 +104,14 @@ export class LinkConsumer {
       this.logger.warn(`${error.message}; moved to ${deadLetterQueueOf(this.options.sharedQueue)}`);
       return new Nack(false);
     }
-    await handler(message);
+    try {
+      await handler(message);
+    } catch (error) {
+      if (!(error instanceof UnavailableError)) throw error;
+      // The store cannot take it now (disk full): never dead-letter a key, try again later.
+      this.logger.warn(`${error.message}; the link message is requeued`);
+      await delay(REQUEUE_DELAY_MS);
+      return new Nack(true);
+    }
   }
 }

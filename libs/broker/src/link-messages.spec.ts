@@ -9,6 +9,7 @@ import {
 const v1 = { [SCHEMA_VERSION_HEADER]: 1 };
 const json = (body: unknown): Buffer => Buffer.from(JSON.stringify(body));
 const activation = {
+  id: 'store-1/1',
   epoch: 'e1',
   ranges: [{ start: 0, end: 64 }],
   keyBytes: 32,
@@ -53,10 +54,10 @@ describe('decodeLinkMessage', () => {
     const reset = decodeLinkMessage({
       type: LinkMessageType.LinkReset,
       headers: v1,
-      content: json({ epoch: 'e2', fromOffset: 10, slaveInstanceId: 'run-1' }),
+      content: json({ epoch: 'e2', fromOffset: 10, slaveStoreId: 'store-1' }),
     });
     expect(reset).toMatchObject({
-      reset: { epoch: 'e2', fromOffset: 10, slaveInstanceId: 'run-1' },
+      reset: { epoch: 'e2', fromOffset: 10, slaveStoreId: 'store-1' },
     });
   });
 

@@ -7,6 +7,7 @@ import {
   IsString,
   IsUUID,
   Min,
+  MaxLength,
   MinLength,
   ValidateNested,
   validateSync,
@@ -50,6 +51,12 @@ export class StreamRange {
 }
 
 export class ActivationMessage {
+  /** Unique per activation, also across restarts: the slave KME applies each one once. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  id!: string;
+
   @IsString()
   @MinLength(1)
   epoch!: string;
@@ -104,9 +111,10 @@ export class LinkResetMessage {
   @Min(0)
   fromOffset!: number;
 
+  /** The slave KME store the reset is for: another store ignores it. */
   @IsString()
   @MinLength(1)
-  slaveInstanceId!: string;
+  slaveStoreId!: string;
 }
 
 export type LinkMessage =

@@ -1,15 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
-import { CallBatcher } from '@app/batching';
 import { UnavailableError, type MaterialBlock } from '@app/key-pool';
 import { BROKER_OPTIONS, MATERIAL_CHANNEL, type BrokerOptions } from './broker.options';
 import {
   LinkMessageType,
-  MAX_ACTIVATIONS_PER_MESSAGE,
   SCHEMA_VERSION,
   SCHEMA_VERSION_HEADER,
-  type ActivationMessage,
-  type ActivationsMessage,
   type LinkResetMessage,
 } from './link-messages';
 
@@ -21,27 +17,11 @@ export class BrokerUnavailableError extends UnavailableError {
 }
 
 /**
- * Activation messages awaiting their confirm at once. High enough that an activation never waits
- * for a slot in normal operation (each waiting one would add up to a publish timeout to its
- * request); 1, 2 and 4 measured the same. It bounds the messages in flight when the broker stalls.
- */
-const ACTIVATION_MESSAGES_IN_FLIGHT = 16;
-
-/**
  * The master KME's side of the link's queue: persistent messages through a confirm channel,
  * each publish bounded in time so a dead broker turns into an error, not a hung request.
  */
 @Injectable()
 export class LinkPublisher {
-  private readonly activations = new CallBatcher<ActivationMessage, void>(
-    async (activations) => {
-      const body: ActivationsMessage = { activations };
-      await this.publishJson(LinkMessageType.Activations, body);
-      return activations.map(() => undefined);
-    },
-    { maxInFlight: ACTIVATION_MESSAGES_IN_FLIGHT, maxBatchSize: MAX_ACTIVATIONS_PER_MESSAGE },
-  );
-
   constructor(
     private readonly amqp: AmqpConnection,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
@@ -67,14 +47,11 @@ export class LinkPublisher {
   }
 
   /**
-   * Resolves once the broker confirmed the message that carried the activation. Activations
-   * published at about the same time share one message.
+   * Publishes activations, already serialised as the JSON of one ActivationsMessage (the outbox
+   * keeps them as text); resolves once the broker confirmed the message.
    */
-  publishActivation(activation: ActivationMessage): Promise<void> {
-    if (!this.amqp.connected) {
-      return Promise.reject(new BrokerUnavailableError('not connected'));
-    }
-    return this.activations.add(activation);
+  publishActivations(json: string): Promise<void> {
+    return this.publish(LinkMessageType.Activations, Buffer.from(json), 'application/json', {});
   }
 
   publishReset(reset: LinkResetMessage): Promise<void> {

@@ -29,6 +29,9 @@ export function defaultEnvironment(role: KmeRole): Record<string, string> {
     LOG_LEVEL: 'info',
     KEY_ID_WAIT_MS: '2000',
     PEER_TIMEOUT_MS: '5000',
+    // Where each KME keeps its keys: a SQLite database in DATA_DIR (.data/<KME_ID> by default).
+    KEY_STORE: 'sqlite',
+    DURABILITY: 'process',
     // Unknown members that change nothing are ignored; true refuses them (400).
     STRICT_REQUESTS: 'false',
   };

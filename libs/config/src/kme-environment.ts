@@ -10,6 +10,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   NotContains,
 } from 'class-validator';
 
@@ -168,4 +169,26 @@ export class KmeEnvironment {
 
   @IsIn(['true', 'false'], { message: 'STRICT_REQUESTS must be true or false' })
   STRICT_REQUESTS!: string;
+
+  @IsIn(['sqlite', 'memory'], {
+    message:
+      'KEY_STORE must be sqlite (a database in DATA_DIR) or memory (nothing survives a restart)',
+  })
+  KEY_STORE!: string;
+
+  @IsString()
+  @MinLength(1, { message: 'DATA_DIR must name a directory' })
+  DATA_DIR!: string;
+
+  @IsIn(['process', 'power'], {
+    message:
+      'DURABILITY must be process (survives the KME being killed) or power (survives a machine crash)',
+  })
+  DURABILITY!: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DATA_MAX_MB must be a positive integer (megabytes)' })
+  @Min(1, { message: 'DATA_MAX_MB must be a positive integer (megabytes)' })
+  DATA_MAX_MB?: number;
 }

@@ -27,6 +27,19 @@ export interface KmeSettings {
   readonly peerTimeoutMs: number;
   /** Refuse unknown members of ETSI bodies (400) instead of ignoring them. */
   readonly strictRequests: boolean;
+  readonly store: StoreSettings;
+}
+
+export type KeyStoreKind = 'sqlite' | 'memory';
+export type Durability = 'process' | 'power';
+
+export interface StoreSettings {
+  readonly kind: KeyStoreKind;
+  /** Directory of the database (KEY_STORE=sqlite). */
+  readonly dataDir: string;
+  readonly durability: Durability;
+  /** Largest size of the database in bytes; writes beyond it fail (503). */
+  readonly maxBytes?: number;
 }
 
 export interface TlsFiles {

@@ -56,6 +56,12 @@ describe('loadKmeSettings', () => {
         keyIdWaitMs: 2000,
         peerTimeoutMs: 5000,
         strictRequests: false,
+        store: {
+          kind: 'sqlite',
+          dataDir: '.data/kme-1',
+          durability: 'process',
+          maxBytes: undefined,
+        },
       });
     });
 

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { defaultEnvironment, defaultSharedQueue } from './defaults';
 import { KmeEnvironment } from './kme-environment';
-import type { KmeRole, KmeSettings, LogLevel } from './kme-settings';
+import type { Durability, KeyStoreKind, KmeRole, KmeSettings, LogLevel } from './kme-settings';
 
 /** Thrown when the environment does not describe a KME that can start. Lists every problem. */
 export class ConfigurationError extends Error {
@@ -21,6 +21,8 @@ export const KME_ENVIRONMENT_VARIABLES: readonly string[] = [
   'SAE_CERT',
   'AMQP_URL',
   'MQ_SHARED_QUEUE',
+  'DATA_DIR',
+  'DATA_MAX_MB',
 ];
 
 const splitIds = (list: string): string[] => list.split(',').map((id) => id.trim());
@@ -43,6 +45,9 @@ export function loadKmeSettings(
   const merged: Record<string, string | undefined> = { ...defaultEnvironment(role), ...given };
   merged.LOG_LEVEL = merged.LOG_LEVEL?.toLowerCase();
   merged.STRICT_REQUESTS = merged.STRICT_REQUESTS?.toLowerCase();
+  merged.KEY_STORE = merged.KEY_STORE?.toLowerCase();
+  merged.DURABILITY = merged.DURABILITY?.toLowerCase();
+  merged.DATA_DIR ??= `.data/${merged.KME_ID}`;
   merged.KME_CERT ??= `certs/${merged.KME_ID}.crt`;
   merged.KME_KEY ??= `certs/${merged.KME_ID}.key`;
   merged.MQ_SHARED_QUEUE ??= defaultSharedQueue(role, merged.KME_ID!, merged.LINKED_KME_ID!);
@@ -82,7 +87,13 @@ export function loadKmeSettings(
     logLevel: parsed.LOG_LEVEL as LogLevel,
     keyIdWaitMs: parsed.KEY_ID_WAIT_MS,
     peerTimeoutMs: parsed.PEER_TIMEOUT_MS,
-    strictRequests: parsed.STRICT_REQUESTS.toLowerCase() === 'true',
+    strictRequests: parsed.STRICT_REQUESTS === 'true',
+    store: {
+      kind: parsed.KEY_STORE as KeyStoreKind,
+      dataDir: parsed.DATA_DIR,
+      durability: parsed.DURABILITY as Durability,
+      maxBytes: parsed.DATA_MAX_MB === undefined ? undefined : parsed.DATA_MAX_MB * 1024 * 1024,
+    },
   };
 }
 

@@ -25,12 +25,13 @@ export const ALLOCATIONS_PATH = 'allocations';
 
 export class LinkSyncRequestDto {
   @ApiProperty({
-    description: 'Random ID of this run of the slave KME',
+    description:
+      "ID of the slave KME's key store: a new one means the slave KME lost its copy of the material",
     example: '5b0b2c4e-4f0e-4a53-9b8e-0c2b8d1f2a11',
   })
   @IsString()
   @MinLength(1)
-  slaveInstanceId!: string;
+  slaveStoreId!: string;
 
   @ApiProperty({
     description: 'Whether the slave KME is consuming the link queue right now',
@@ -38,6 +39,23 @@ export class LinkSyncRequestDto {
   })
   @IsBoolean()
   consuming!: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Epoch of the material the slave KME holds; absent before its first link reset',
+    example: 'c0d6a1a2-…',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  epoch?: string;
+
+  @ApiProperty({
+    description: 'End of the material the slave KME received in its era (stream offset)',
+    example: 1048576,
+  })
+  @IsInt()
+  @Min(0)
+  receivedEnd!: number;
 }
 
 export class LinkSyncResponseDto {
@@ -50,7 +68,8 @@ export class LinkSyncResponseDto {
   epoch!: string;
 
   @ApiProperty({
-    description: 'True when this call started a new era: a link-reset message follows on the queue',
+    description:
+      'True while a link reset for this slave KME store is on its way on the queue: keys cannot be shared until it arrives',
     example: false,
   })
   @IsBoolean()
@@ -93,12 +112,12 @@ export const MAX_ALLOCATIONS_PER_CALL = 10_000;
 /** The enc_keys requests the slave KME received at about the same time, allocated in one call. */
 export class AllocationRequestDto {
   @ApiProperty({
-    description: 'The slave KME run that asks; must be the synchronised one',
+    description: 'The slave KME store that asks; must be the synchronised one',
     example: '5b0b2c4e-…',
   })
   @IsString()
   @MinLength(1)
-  slaveInstanceId!: string;
+  slaveStoreId!: string;
 
   @ApiProperty({
     description: 'The requests, each allocated on its own',

@@ -62,8 +62,8 @@ export class InternalClient implements OnModuleDestroy {
    * same time travel in one call, so a busy slave KME makes far fewer calls than it answers
    * requests. A refusal of this request throws the domain error the master KME threw.
    */
-  async allocate(slaveInstanceId: string, item: AllocationItemDto): Promise<AllocatedKeysDto> {
-    const result = await this.allocationsOf(slaveInstanceId).add(item);
+  async allocate(slaveStoreId: string, item: AllocationItemDto): Promise<AllocatedKeysDto> {
+    const result = await this.allocationsOf(slaveStoreId).add(item);
     if (result.keys !== undefined && result.error === undefined) return result.keys;
     if (result.error !== undefined && result.keys === undefined) {
       throw fromAllocationError(result.error);
@@ -73,14 +73,12 @@ export class InternalClient implements OnModuleDestroy {
     );
   }
 
-  private allocationsOf(
-    slaveInstanceId: string,
-  ): CallBatcher<AllocationItemDto, AllocationResultDto> {
-    let batcher = this.allocations.get(slaveInstanceId);
+  private allocationsOf(slaveStoreId: string): CallBatcher<AllocationItemDto, AllocationResultDto> {
+    let batcher = this.allocations.get(slaveStoreId);
     if (batcher === undefined) {
       batcher = new CallBatcher(
         async (requests) => {
-          const body: AllocationRequestDto = { slaveInstanceId, requests };
+          const body: AllocationRequestDto = { slaveStoreId, requests };
           const { results } = await this.post(ALLOCATIONS_PATH, body, AllocationResponseDto);
           if (results.length !== requests.length) {
             throw new PeerUnreachableError(
@@ -91,7 +89,7 @@ export class InternalClient implements OnModuleDestroy {
         },
         { maxInFlight: ALLOCATION_CALLS_IN_FLIGHT, maxBatchSize: MAX_ALLOCATIONS_PER_CALL },
       );
-      this.allocations.set(slaveInstanceId, batcher);
+      this.allocations.set(slaveStoreId, batcher);
     }
     return batcher;
   }

@@ -8,7 +8,7 @@ import {
   deliveredKeysOf,
   type ActiveKeys,
 } from '@app/key-pool';
-import { errorOf } from '@app/key-pool/test-helpers';
+import { errorOf } from './test-helpers';
 import { TARGETS, storeHarness, type StoreTarget } from '../test/store-harness';
 
 const MASTER_SAE = 'sae-master';

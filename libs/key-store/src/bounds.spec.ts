@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { KeyStoreUnavailableError } from '@app/key-pool';
-import { errorOf } from '@app/key-pool/test-helpers';
+import { errorOf } from './test-helpers';
 import Database from 'better-sqlite3';
 import { append, baseOptions, removeTempDirs, tempDir } from '../test/store-harness';
 import { openMasterKeyStore, openSlaveKeyStore, type KeyStoreOptions } from '.';

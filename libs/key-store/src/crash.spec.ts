@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { MaterialRange, StreamSpan } from '@app/key-pool';
-import { prng } from '@app/key-pool/test-helpers';
+import { prng } from './test-helpers';
 import Database from 'better-sqlite3';
 import { exited, onLines, runHelper } from '../test/child-process';
 import { baseOptions, removeTempDirs, tempDir } from '../test/store-harness';

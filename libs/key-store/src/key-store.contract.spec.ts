@@ -7,7 +7,7 @@ import {
   MaterialReusedError,
   MaterialUnavailableError,
 } from '@app/key-pool';
-import { errorOf } from '@app/key-pool/test-helpers';
+import { errorOf } from './test-helpers';
 import { TARGETS, append, storeHarness } from '../test/store-harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -8,7 +8,7 @@ import {
   type MaterialBlock,
   type MaterialRange,
 } from '@app/key-pool';
-import { errorOf, prng } from '@app/key-pool/test-helpers';
+import { errorOf, prng } from './test-helpers';
 import { TARGETS, append, storeHarness } from '../test/store-harness';
 
 /** The bytes of `ranges` read from a reference copy of the whole stream. */

@@ -9,7 +9,7 @@ import {
   type MaterialBlock,
   type MaterialRange,
 } from '@app/key-pool';
-import { errorOf, prng } from '@app/key-pool/test-helpers';
+import { errorOf, prng } from './test-helpers';
 import { TARGETS, storeHarness } from '../test/store-harness';
 
 function shuffle<T>(items: readonly T[], random: (maxExclusive: number) => number): T[] {

@@ -1,6 +1,12 @@
 export { bootstrapKme, runKme, type KmeDocs, type KmeModuleFactory } from './bootstrap-kme';
 export { readTlsMaterial, type TlsMaterial } from './tls';
-export { activeKeyStoreOf, brokerOptionsOf, etsiApiOptionsOf } from './module-options';
+export {
+  brokerOptionsOf,
+  etsiApiOptionsOf,
+  keyStoreOptionsOf,
+  openKeyStoreOf,
+} from './module-options';
+export { KeyStoreLifecycle } from './key-store-lifecycle';
 export { peerIdentityOf, type PeerIdentity, type VerifiedCertificate } from './peer-identity';
 export { UnauthenticatedError } from './unauthenticated.error';
 export {

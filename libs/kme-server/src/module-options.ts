@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { BrokerOptions } from '@app/broker';
 import type { KmeSettings } from '@app/config';
 import type { EtsiApiOptions } from '@app/etsi-api';
-import { ActiveKeyStore } from '@app/key-pool';
+import { KeyStoreOpenError, type KeyStoreOptions } from '@app/key-store';
 import type { TlsMaterial } from './tls';
 
 /** What the ETSI API needs from a KME's settings; the same for both KMEs. */
@@ -23,15 +23,30 @@ export const brokerOptionsOf = (settings: KmeSettings): BrokerOptions => ({
   publishTimeoutMs: settings.peerTimeoutMs,
 });
 
-/** The store of keys awaiting their slave SAEs, bounded by MAX_ACTIVE_KEYS. */
-export const activeKeyStoreOf = (settings: KmeSettings): ActiveKeyStore => {
-  const logger = new Logger('ActiveKeys');
-  return new ActiveKeyStore({
+/** The KME's key store: a database in DATA_DIR, or in memory; bounded by MAX_ACTIVE_KEYS. */
+export const keyStoreOptionsOf = (settings: KmeSettings): KeyStoreOptions => {
+  const logger = new Logger('KeyStore');
+  return {
+    dataDir: settings.store.kind === 'memory' ? ':memory:' : settings.store.dataDir,
+    durability: settings.store.durability,
     attachedSaeIds: settings.attachedSaeIds,
-    capacity: settings.keys.maxActiveKeys,
+    maxActiveKeys: settings.keys.maxActiveKeys,
+    maxBytes: settings.store.maxBytes,
     onDropped: (count) =>
       logger.warn(
         `${count} keys never fetched by their slave SAEs were dropped (MAX_ACTIVE_KEYS=${settings.keys.maxActiveKeys})`,
       ),
-  });
+  };
 };
+
+/** Opens the KME's store; a store that cannot be opened stops the KME, naming DATA_DIR. */
+export function openKeyStoreOf<T>(settings: KmeSettings, open: (options: KeyStoreOptions) => T): T {
+  try {
+    return open(keyStoreOptionsOf(settings));
+  } catch (error) {
+    if (error instanceof KeyStoreOpenError) {
+      throw new Error(`DATA_DIR=${settings.store.dataDir}: ${error.message}`);
+    }
+    throw error;
+  }
+}

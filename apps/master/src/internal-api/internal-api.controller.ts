@@ -46,11 +46,11 @@ export class InternalApiController {
   @ApiOperation({
     summary: 'Heartbeat and synchronisation of the slave KME',
     description:
-      'Called about once a second. A slave KME run the master KME does not know yet starts a new era of the link.',
+      "Called about once a second. A slave KME that comes without the link's material (a new key store, or another epoch) starts a new era of the link.",
   })
   @ApiOkResponse({ type: LinkSyncResponseDto })
   sync(@Body() body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
-    return this.slaveLink.sync(body.slaveInstanceId, body.consuming);
+    return this.slaveLink.sync(body);
   }
 
   @Post(ALLOCATIONS_PATH)

@@ -8,7 +8,7 @@ import {
   type AllocationResponseDto,
   type AllocationResultDto,
 } from '@app/internal-client';
-import { ActiveKeyStore, spansOf } from '@app/key-pool';
+import { MasterKeyStore, spansOf } from '@app/key-pool';
 import { KeyAllocator } from '../keys/key-allocator';
 import { SlaveLinkService } from '../link/slave-link.service';
 
@@ -26,14 +26,14 @@ export class SlaveAllocationService {
   constructor(
     @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
     private readonly allocator: KeyAllocator,
-    private readonly activeKeys: ActiveKeyStore,
+    private readonly store: MasterKeyStore,
     private readonly slaveLink: SlaveLinkService,
   ) {
     this.policy = new KeyRequestPolicy(settings);
   }
 
   allocate(call: AllocationRequestDto): AllocationResponseDto {
-    if (!this.slaveLink.isCurrentSlave(call.slaveInstanceId)) {
+    if (!this.slaveLink.isCurrentSlave(call.slaveStoreId)) {
       throw new KeyServiceUnavailableError(
         'the link is not synchronised with this slave KME run yet',
       );
@@ -55,8 +55,11 @@ export class SlaveAllocationService {
         size: request.size,
         additional_slave_SAE_IDs: additional,
       });
-      const allocated = this.allocator.allocate(checked.number, checked.sizeBits);
-      this.activeKeys.activate(allocated, request.masterSaeId, checked.slaveSaeIds);
+      const allocated = this.store.transaction(() => {
+        const keys = this.allocator.allocate(checked.number, checked.sizeBits);
+        this.store.activeKeys.activate(keys, request.masterSaeId, checked.slaveSaeIds);
+        return keys;
+      });
       return {
         keys: {
           epoch: allocated.epoch,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { MaterialRange } from '@app/key-pool';
+import { MasterKeyStore, type MaterialRange } from '@app/key-pool';
 import { KeySourceService } from '../link/key-source.service';
-import { MasterMaterial } from '../link/master-material';
 
 export interface AllocatedKeys {
   readonly epoch: string;
@@ -13,20 +12,23 @@ export interface AllocatedKeys {
   readonly material: Buffer;
 }
 
-/** The only allocator of the link: cuts `number` keys of `sizeBits` from the master KME's pool. */
+/**
+ * The only allocator of the link: cuts `number` keys of `sizeBits` from the master KME's pool.
+ * Call it inside a store transaction together with whatever records the keys.
+ */
 @Injectable()
 export class KeyAllocator {
   constructor(
-    private readonly material: MasterMaterial,
+    private readonly store: MasterKeyStore,
     private readonly source: KeySourceService,
   ) {}
 
   allocate(number: number, sizeBits: number): AllocatedKeys {
     const keyBytes = sizeBits / 8;
-    const { ranges, bytes } = this.material.allocate(number * keyBytes);
+    const { ranges, bytes } = this.store.material.allocate(number * keyBytes);
     this.source.poke();
     return {
-      epoch: this.material.epoch,
+      epoch: this.store.material.epoch,
       ranges,
       keyBytes,
       keyIds: Array.from({ length: number }, () => randomUUID()),

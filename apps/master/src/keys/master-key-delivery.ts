@@ -7,22 +7,29 @@ import {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
-import { ActiveKeyStore, deliveredKeysOf, spansOf, type DeliveredKey } from '@app/key-pool';
-import { MasterMaterial } from '../link/master-material';
+import { MasterKeyStore, deliveredKeysOf, spansOf, type DeliveredKey } from '@app/key-pool';
+import { ActivationOutbox } from '../link/activation-outbox.service';
 import { SlaveLinkService } from '../link/slave-link.service';
 import { KeyAllocator } from './key-allocator';
 
 /**
- * enc_keys for the master KME's own SAEs (allocate, tell the slave KME through the queue, then
- * answer) and dec_keys of keys the master KME recorded for its SAEs.
+ * Most activations waiting in the outbox for the broker: beyond it the master KME refuses new
+ * keys (503) rather than let the slave KME fall ever further behind.
+ */
+export const MAX_OUTBOX_ACTIVATIONS = 50_000;
+
+/**
+ * enc_keys for the master KME's own SAEs (allocate and record the activation in one local
+ * transaction, answer, ship the activation from the outbox) and dec_keys of keys the master KME
+ * recorded for its SAEs.
  */
 @Injectable()
 export class MasterKeyDelivery extends KeyDelivery {
   constructor(
     @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
-    private readonly material: MasterMaterial,
+    private readonly store: MasterKeyStore,
     private readonly allocator: KeyAllocator,
-    private readonly activeKeys: ActiveKeyStore,
+    private readonly outbox: ActivationOutbox,
     private readonly publisher: LinkPublisher,
     private readonly slaveLink: SlaveLinkService,
   ) {
@@ -30,11 +37,31 @@ export class MasterKeyDelivery extends KeyDelivery {
   }
 
   availableBytes(): number {
-    return this.material.availableBytes;
+    return this.store.material.availableBytes;
   }
 
-  async allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
-    // Keys the slave KME could never deliver are worse than none: refuse before allocating.
+  allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
+    this.refuseWhileTheLinkIsDown();
+    const allocated = this.store.transaction(() => {
+      const keys = this.allocator.allocate(request.number, request.sizeBits);
+      this.outbox.record({
+        epoch: keys.epoch,
+        ranges: spansOf(keys.ranges),
+        keyBytes: keys.keyBytes,
+        keyIds: keys.keyIds,
+        masterSaeId: request.masterSaeId,
+        slaveSaeIds: [...request.slaveSaeIds],
+      });
+      // Slave SAEs of this KME (multicast, or both SAEs here) fetch them here.
+      this.store.activeKeys.activate(keys, request.masterSaeId, request.slaveSaeIds);
+      return keys;
+    });
+    this.outbox.poke();
+    return Promise.resolve(deliveredKeysOf(allocated));
+  }
+
+  /** Keys the slave KME could never deliver are worse than none: refuse before allocating. */
+  private refuseWhileTheLinkIsDown(): void {
     if (!this.publisher.connected) {
       throw new KeyServiceUnavailableError(
         'the message broker is unreachable: keys cannot be shared with the slave KME now',
@@ -45,24 +72,17 @@ export class MasterKeyDelivery extends KeyDelivery {
         `the slave KME ${this.settings.linkedKmeId} is unreachable`,
       );
     }
-    const allocated = this.allocator.allocate(request.number, request.sizeBits);
-    // On a broker failure the material is burnt: the activation may still reach the slave KME.
-    await this.publisher.publishActivation({
-      epoch: allocated.epoch,
-      ranges: spansOf(allocated.ranges),
-      keyBytes: allocated.keyBytes,
-      keyIds: allocated.keyIds,
-      masterSaeId: request.masterSaeId,
-      slaveSaeIds: [...request.slaveSaeIds],
-    });
-    this.activeKeys.activate(allocated, request.masterSaeId, request.slaveSaeIds);
-    return deliveredKeysOf(allocated);
+    if (this.outbox.size >= MAX_OUTBOX_ACTIVATIONS) {
+      throw new KeyServiceUnavailableError(
+        `${this.outbox.size} activations are still on their way to the slave KME`,
+      );
+    }
   }
 
   /** Keys for the master KME's SAEs are recorded before their master SAE has them: no wait. */
   retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
     return Promise.resolve(
-      this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
+      this.store.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
     );
   }
 }

@@ -4,7 +4,7 @@ import type { LinkPublisher } from '@app/broker';
 import type { KmeSettings } from '@app/config';
 import type { MaterialBlock } from '@app/key-pool';
 import { KeySourceService } from './key-source.service';
-import { MasterMaterial } from './master-material';
+import { openMasterKeyStore } from '@app/key-store';
 import type { SlaveLinkService } from './slave-link.service';
 
 jest.mock('node:crypto', () => {
@@ -30,7 +30,13 @@ describe('KeySourceService', () => {
 
   it('reserves no block of a new era of the link before its reset is confirmed', async () => {
     const settings = { keyRateBps: 0, keys: { maxKeyCount: 100, defaultKeySize: 128 } };
-    const material = new MasterMaterial();
+    const store = openMasterKeyStore({
+      dataDir: ':memory:',
+      durability: 'process',
+      attachedSaeIds: ['sae-1'],
+      maxActiveKeys: 1_000,
+    });
+    const material = store.material;
     const published: MaterialBlock[] = [];
     let synchronised = true;
     const publisher = {
@@ -48,7 +54,7 @@ describe('KeySourceService', () => {
     };
     const source = new KeySourceService(
       settings as unknown as KmeSettings,
-      material,
+      store,
       publisher as unknown as LinkPublisher,
       slaveLink as unknown as SlaveLinkService,
     );
@@ -76,14 +82,21 @@ describe('KeySourceService', () => {
       await until(() => material.availableBytes > 0);
       expect(published.every((block) => block.start >= validFrom)).toBe(true);
     } finally {
-      await source.onApplicationShutdown();
+      await source.beforeApplicationShutdown();
+      store.close();
     }
   });
 
   it('at full speed, tops up a pool a few keys short with one block, not one per allocation', async () => {
     // 100 keys of 256 bits: a full pool is 3,200 bytes, well under one block.
     const settings = { keyRateBps: 0, keys: { maxKeyCount: 100, defaultKeySize: 256 } };
-    const material = new MasterMaterial();
+    const store = openMasterKeyStore({
+      dataDir: ':memory:',
+      durability: 'process',
+      attachedSaeIds: ['sae-1'],
+      maxActiveKeys: 1_000,
+    });
+    const material = store.material;
     const published: MaterialBlock[] = [];
     const publisher = {
       connected: true,
@@ -95,7 +108,7 @@ describe('KeySourceService', () => {
     const slaveLink = { slaveConsumingQueue: true, onChange: () => undefined };
     const source = new KeySourceService(
       settings as unknown as KmeSettings,
-      material,
+      store,
       publisher as unknown as LinkPublisher,
       slaveLink as unknown as SlaveLinkService,
     );
@@ -113,7 +126,8 @@ describe('KeySourceService', () => {
       await until(() => material.availableBytes === 3_200);
       expect(published.map((block) => block.bytes.length)).toEqual([3_200, 160]);
     } finally {
-      await source.onApplicationShutdown();
+      await source.beforeApplicationShutdown();
+      store.close();
     }
   });
 });

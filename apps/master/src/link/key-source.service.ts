@@ -6,11 +6,11 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { LinkPublisher } from '@app/broker';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
-import { MasterMaterial } from './master-material';
+import { MasterKeyStore, type MaterialBlock } from '@app/key-pool';
 import { SlaveLinkService } from './slave-link.service';
 
 const randomBytesAsync = promisify(randomBytes);
@@ -30,11 +30,12 @@ const IDLE_CHECK_MS = 250;
 
 /**
  * The simulated QKD source: random material at KEY_RATE_BPS, shipped to the slave KME in blocks
- * while a slave KME consumes the link's queue and the pool is below its cap. A block becomes
- * allocatable only once the broker confirmed it.
+ * while a slave KME consumes the link's queue and the pool is below its cap. A block is kept in
+ * the store as pending before it is published, and becomes allocatable only once the broker
+ * confirmed it; a pending block (the broker failed, the KME was killed) is published again first.
  */
 @Injectable()
-export class KeySourceService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KeySourceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(KeySourceService.name);
   private readonly capBytes: number;
   private running = false;
@@ -47,7 +48,7 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
-    private readonly material: MasterMaterial,
+    private readonly store: MasterKeyStore,
     private readonly publisher: LinkPublisher,
     private readonly slaveLink: SlaveLinkService,
   ) {
@@ -60,7 +61,7 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
     this.loop = this.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.poke();
     await this.loop;
@@ -71,45 +72,70 @@ export class KeySourceService implements OnApplicationBootstrap, OnApplicationSh
     this.wake?.();
   }
 
+  private get material() {
+    return this.store.material;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
-      const pause = this.pauseReason();
-      if (pause !== undefined) {
-        this.report(`paused: ${pause}`);
-        // A paused source earns no credit: it resumes at its rate, not with a burst.
-        this.credit = 0;
-        this.creditAt = Date.now();
-        await this.idle(IDLE_CHECK_MS);
-        continue;
-      }
-      const size = this.nextBlockSize();
-      if (size === 0) {
-        await this.idle(TICK_MS);
-        continue;
-      }
-      const topUpWait = this.topUpWait(size);
-      if (topUpWait > 0) {
-        // Not woken by allocations: each would only find a little more room.
-        await delay(topUpWait);
-        continue;
-      }
-      this.report(
-        `running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`,
-      );
-      const bytes = await randomBytesAsync(size);
-      // The link may have been reset while the bytes were drawn. Blocks travel on a channel of
-      // their own, so a block reserved now could overtake the reset on the queue and be dropped
-      // by a new slave KME run: reserve only once the reset is confirmed, on the next turn.
-      if (this.pauseReason() !== undefined) continue;
-      const block = this.material.reserve(bytes);
-      this.lastBlockAt = Date.now();
       try {
-        await this.publisher.publishBlock(block);
-        this.material.commit(block);
+        await this.step();
       } catch (error) {
+        // The store could not be written (disk full, say): try again later, never stop for good.
         this.report(`paused: ${error instanceof Error ? error.message : String(error)}`);
         await this.idle(IDLE_CHECK_MS);
       }
+    }
+  }
+
+  /** One turn of the source: ship a pending block, or draw and ship a new one, or wait. */
+  private async step(): Promise<void> {
+    const pause = this.pauseReason();
+    if (pause !== undefined) {
+      this.report(`paused: ${pause}`);
+      // A paused source earns no credit: it resumes at its rate, not with a burst.
+      this.credit = 0;
+      this.creditAt = Date.now();
+      await this.idle(IDLE_CHECK_MS);
+      return;
+    }
+    const [pending] = this.material.pendingBlocks();
+    if (pending !== undefined) {
+      await this.ship(pending);
+      return;
+    }
+    const size = this.nextBlockSize();
+    if (size === 0) {
+      await this.idle(TICK_MS);
+      return;
+    }
+    const topUpWait = this.topUpWait(size);
+    if (topUpWait > 0) {
+      // Not woken by allocations: each would only find a little more room.
+      await delay(topUpWait);
+      return;
+    }
+    this.report(
+      `running at ${this.settings.keyRateBps === 0 ? 'full speed' : `${this.settings.keyRateBps} bit/s`}`,
+    );
+    const bytes = await randomBytesAsync(size);
+    // The link may have been reset while the bytes were drawn. Blocks travel on a channel of
+    // their own, so a block reserved now could overtake the reset on the queue and be dropped
+    // by a new slave KME run: reserve only once the reset is confirmed, on the next turn.
+    if (this.pauseReason() !== undefined) return;
+    const block = this.material.reserve(bytes);
+    this.lastBlockAt = Date.now();
+    await this.ship(block);
+  }
+
+  /** Publishes a pending block and commits it once confirmed; on failure it stays pending. */
+  private async ship(block: MaterialBlock): Promise<void> {
+    try {
+      await this.publisher.publishBlock(block);
+      this.material.commit(block);
+    } catch (error) {
+      this.report(`paused: ${error instanceof Error ? error.message : String(error)}`);
+      await this.idle(IDLE_CHECK_MS);
     }
   }
 

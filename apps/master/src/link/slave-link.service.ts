@@ -1,36 +1,43 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LinkPublisher } from '@app/broker';
-import type { LinkSyncResponseDto } from '@app/internal-client';
-import { MasterMaterial } from './master-material';
+import type { LinkSyncRequestDto, LinkSyncResponseDto } from '@app/internal-client';
+import { MasterKeyStore } from '@app/key-pool';
 
 /** A slave KME that has not said hello for this long is treated as gone. */
 export const SLAVE_HEARTBEAT_STALE_MS = 3_000;
 
+/** A link reset not seen by the slave KME after this long is published again. */
+const RESET_RETRY_MS = 30_000;
+
+/** Name, in the master KME's store, of the slave KME store the link is synchronised with. */
+const SLAVE_STORE = 'link.slave-store-id';
+
 /**
- * Who the slave KME is right now. A slave KME run that the master KME does not know yet lost
- * whatever material an earlier run held, so meeting it starts a new era of the link: unallocated
- * material is dropped and a link-reset message, in order on the queue, tells the slave KME from
- * which stream offset material is valid.
+ * Who the slave KME is, and whether the two stores agree. Both keep their material across
+ * restarts, so a restarted KME resumes. Only when the slave KME comes back without the material
+ * (its store is new, or holds another epoch because the master KME's store is new) does the link
+ * start a new era: unallocated material is dropped and a link reset, in order on the queue, tells
+ * the slave KME from which stream offset material is valid. Keys already handed out keep their
+ * bytes at both ends; those the lost store held answer "not found", never other bytes.
  */
 @Injectable()
 export class SlaveLinkService {
   private readonly logger = new Logger(SlaveLinkService.name);
-  private slaveInstanceId: string | undefined;
   private lastHeartbeatAt = 0;
   private slaveConsuming = false;
+  /** The slave KME reported the master KME's epoch: keys may be shared. */
+  private synchronised = false;
+  private resetSentAt: number | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly material: MasterMaterial,
+    private readonly store: MasterKeyStore,
     private readonly publisher: LinkPublisher,
   ) {}
 
   /** A synchronised slave KME that said hello recently. */
   get slaveAlive(): boolean {
-    return (
-      this.slaveInstanceId !== undefined &&
-      Date.now() - this.lastHeartbeatAt < SLAVE_HEARTBEAT_STALE_MS
-    );
+    return this.synchronised && Date.now() - this.lastHeartbeatAt < SLAVE_HEARTBEAT_STALE_MS;
   }
 
   /** Alive and consuming the link's queue: material may be shipped. */
@@ -38,34 +45,67 @@ export class SlaveLinkService {
     return this.slaveAlive && this.slaveConsuming;
   }
 
-  isCurrentSlave(instanceId: string): boolean {
-    return instanceId === this.slaveInstanceId;
+  /** The slave KME store the link is synchronised with asks. */
+  isCurrentSlave(storeId: string): boolean {
+    return this.synchronised && storeId === this.store.values.get(SLAVE_STORE);
   }
 
   onChange(listener: () => void): void {
     this.listeners.add(listener);
   }
 
-  async sync(instanceId: string, consuming: boolean): Promise<LinkSyncResponseDto> {
+  async sync(hello: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
     this.lastHeartbeatAt = Date.now();
-    this.slaveConsuming = consuming;
-    const epoch = this.material.epoch;
-    if (instanceId === this.slaveInstanceId) {
+    this.slaveConsuming = hello.consuming;
+    const epoch = this.store.material.epoch;
+    const knownStore = this.store.values.get(SLAVE_STORE);
+    const sameStore = hello.slaveStoreId === knownStore;
+    if (sameStore && hello.epoch === epoch) {
+      if (!this.synchronised) {
+        this.logger.log(`slave KME store ${hello.slaveStoreId} synchronised with epoch ${epoch}`);
+      }
+      this.synchronised = true;
+      this.resetSentAt = undefined;
       this.notify();
       return { epoch, reset: false };
     }
-    this.slaveInstanceId = undefined;
-    const fromOffset = this.material.discardUnallocated();
-    await this.publisher.publishReset({ epoch, fromOffset, slaveInstanceId: instanceId });
-    this.slaveInstanceId = instanceId;
-    this.logger.log(
-      `slave KME run ${instanceId} synchronised: link reset, material valid from offset ${fromOffset} of epoch ${epoch}`,
-    );
+    this.synchronised = false;
+    const resetUnderway =
+      sameStore && this.resetSentAt !== undefined && Date.now() - this.resetSentAt < RESET_RETRY_MS;
+    if (!resetUnderway) await this.startEra(hello, knownStore);
     this.notify();
     return { epoch, reset: true };
+  }
+
+  private async startEra(hello: LinkSyncRequestDto, knownStore: string | undefined): Promise<void> {
+    const epoch = this.store.material.epoch;
+    const fromOffset = this.store.transaction(() => {
+      const from = this.store.material.discardUnallocated();
+      this.store.values.set(SLAVE_STORE, hello.slaveStoreId);
+      return from;
+    });
+    await this.publisher.publishReset({ epoch, fromOffset, slaveStoreId: hello.slaveStoreId });
+    this.resetSentAt = Date.now();
+    this.logger.warn(
+      `link reset: ${resetReason(hello, knownStore, epoch)}; material of epoch ${epoch} is valid from offset ${fromOffset}`,
+    );
   }
 
   private notify(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+function resetReason(
+  hello: LinkSyncRequestDto,
+  knownStore: string | undefined,
+  epoch: string,
+): string {
+  if (knownStore === undefined)
+    return `first contact with the slave KME store ${hello.slaveStoreId}`;
+  if (hello.slaveStoreId !== knownStore) {
+    return `the slave KME comes with key store ${hello.slaveStoreId}, not ${knownStore}: it holds none of this link's material`;
+  }
+  if (hello.epoch === undefined) return 'the slave KME holds no material yet';
+  return `the slave KME holds material of epoch ${hello.epoch}, the master KME's store is of epoch ${epoch} (a store was replaced)`;
 }

@@ -8,16 +8,15 @@ import {
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
 import { InternalClient, type AllocatedKeysDto } from '@app/internal-client';
+import { LinkSyncService } from '../link/link-sync.service';
 import {
-  ActiveKeyStore,
   deliveredKeysOf,
   KeysNotFoundError,
-  ReplicaPool,
   rangesInEpoch,
+  SlaveKeyStore,
   type DeliveredKey,
   type MaterialRange,
 } from '@app/key-pool';
-import { SlaveInstance } from '../link/slave-instance';
 
 /**
  * enc_keys for the slave KME's SAEs (the master KME allocates, this KME cuts its own copy) and
@@ -27,21 +26,20 @@ import { SlaveInstance } from '../link/slave-instance';
 export class SlaveKeyDelivery extends KeyDelivery {
   constructor(
     @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
-    private readonly instance: SlaveInstance,
-    private readonly pool: ReplicaPool,
-    private readonly activeKeys: ActiveKeyStore,
+    private readonly store: SlaveKeyStore,
     private readonly client: InternalClient,
     private readonly consumer: LinkConsumer,
+    private readonly link: LinkSyncService,
   ) {
     super();
   }
 
   availableBytes(): number {
-    return this.pool.availableBytes;
+    return this.store.material.availableBytes;
   }
 
   async allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
-    if (this.pool.epoch === undefined) {
+    if (this.store.material.epoch === undefined) {
       throw new KeyServiceUnavailableError(
         `the link to the master KME ${this.settings.linkedKmeId} is not synchronised yet`,
       );
@@ -49,31 +47,39 @@ export class SlaveKeyDelivery extends KeyDelivery {
     const answer = await this.askMasterKme(request);
     const ranges = rangesInEpoch(answer.epoch, answer.ranges);
     await this.materialArrived(ranges);
-    const batch = {
-      keyIds: answer.keyIds,
-      material: this.pool.cut(ranges),
-      keyBytes: answer.keyBytes,
-    };
-    this.activeKeys.activate(batch, request.masterSaeId, request.slaveSaeIds);
+    const batch = this.store.transaction(() => {
+      const cut = {
+        keyIds: answer.keyIds,
+        material: this.store.material.cut(ranges),
+        keyBytes: answer.keyBytes,
+      };
+      this.store.activeKeys.activate(cut, request.masterSaeId, request.slaveSaeIds);
+      return cut;
+    });
     return deliveredKeysOf(batch);
   }
 
   async retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
     // Read-your-writes: the activation may still be on the queue behind the master SAE's answer.
-    await this.activeKeys.whenPresent(request.keyIds, this.settings.keyIdWaitMs);
+    const keys = this.store.activeKeys;
+    await keys.whenPresent(request.keyIds, this.settings.keyIdWaitMs);
     try {
-      return this.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId);
+      return keys.take(request.keyIds, request.callerSaeId, request.masterSaeId);
     } catch (error) {
-      // Not here while the link's queue is out of reach: the activation may be waiting in the
-      // broker, so "not found" would be a lie the SAE acts on. Ask it to come back instead.
-      if (
-        error instanceof KeysNotFoundError &&
-        !this.consumer.consuming &&
-        error.keyIds.some((keyId) => !this.activeKeys.known(keyId))
-      ) {
-        throw new KeyServiceUnavailableError(
-          'the message broker is unreachable: the keys may still be on their way from the master KME',
-        );
+      // Not here while the link is broken: the activation may be waiting in the broker or in
+      // the master KME's outbox, so "not found" would be a lie the SAE acts on. Ask it to come
+      // back instead.
+      if (error instanceof KeysNotFoundError && error.keyIds.some((id) => !keys.known(id))) {
+        if (!this.consumer.consuming) {
+          throw new KeyServiceUnavailableError(
+            'the message broker is unreachable: the keys may still be on their way from the master KME',
+          );
+        }
+        if (!this.link.masterReachable) {
+          throw new KeyServiceUnavailableError(
+            `the master KME ${this.settings.linkedKmeId} is unreachable: the keys may still be on their way from it`,
+          );
+        }
       }
       throw error;
     }
@@ -81,7 +87,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
 
   /** Its refusals arrive as the domain errors the master KME threw, for the filter to map. */
   private askMasterKme(request: KeyAllocationRequest): Promise<AllocatedKeysDto> {
-    return this.client.allocate(this.instance.id, {
+    return this.client.allocate(this.store.storeId, {
       masterSaeId: request.masterSaeId,
       slaveSaeIds: [...request.slaveSaeIds],
       number: request.number,
@@ -91,7 +97,8 @@ export class SlaveKeyDelivery extends KeyDelivery {
 
   /** The allocated blocks may still be on the queue: wait for them, within the peer timeout. */
   private async materialArrived(ranges: readonly MaterialRange[]): Promise<void> {
-    const arrived = () => ranges.every((range) => this.pool.holds(range));
+    const material = this.store.material;
+    const arrived = () => ranges.every((range) => material.holds(range));
     if (arrived()) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -100,7 +107,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
         resolve();
       };
       const timer = setTimeout(done, this.settings.peerTimeoutMs);
-      const stop = this.pool.onArrival(() => {
+      const stop = material.onArrival(() => {
         if (arrived()) done();
       });
     });

@@ -2,33 +2,42 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { LinkConsumer } from '@app/broker';
 import { InternalClient } from '@app/internal-client';
+import { SlaveKeyStore } from '@app/key-pool';
 import { LinkReceiver } from './link-receiver.service';
-import { SlaveInstance } from './slave-instance';
 
 /** How often the slave KME says hello to the master KME; see SLAVE_HEARTBEAT_STALE_MS there. */
 const HEARTBEAT_MS = 1_000;
+/** Without an answer for this long, the master KME counts as unreachable. */
+const MASTER_STALE_MS = 3_000;
 
 /**
  * Keeps the link up from the slave KME's side: consumes the link's queue and says hello to the
- * master KME every second, which (re)synchronises the link after either KME restarts.
+ * master KME every second with what its store holds, which lets the master KME resume the link
+ * after either KME restarts, or start a new era when the stores no longer match.
  */
 @Injectable()
-export class LinkSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LinkSyncService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LinkSyncService.name);
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private masterState = '';
+  private lastAnswerAt = 0;
 
   constructor(
-    private readonly instance: SlaveInstance,
+    private readonly store: SlaveKeyStore,
     private readonly consumer: LinkConsumer,
     private readonly client: InternalClient,
     private readonly receiver: LinkReceiver,
   ) {}
+
+  /** The master KME answered a hello recently: an activation it owes us is not held up there. */
+  get masterReachable(): boolean {
+    return Date.now() - this.lastAnswerAt < MASTER_STALE_MS;
+  }
 
   onApplicationBootstrap(): void {
     this.consumer.start((message) => this.receiver.handle(message));
@@ -36,18 +45,30 @@ export class LinkSyncService implements OnApplicationBootstrap, OnApplicationShu
     this.timer = setInterval(() => this.beat(), HEARTBEAT_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops consuming, and lets the messages being applied commit, before the store closes. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.inFlight;
+    await Promise.all([this.inFlight, this.consumer.stop()]);
   }
 
   private beat(): void {
     if (this.inFlight !== undefined) return; // one hello at a time
     this.inFlight = this.client
-      .sync({ slaveInstanceId: this.instance.id, consuming: this.consumer.consuming })
+      .sync({
+        slaveStoreId: this.store.storeId,
+        consuming: this.consumer.consuming,
+        epoch: this.store.material.epoch,
+        receivedEnd: this.store.material.receivedEnd,
+      })
       .then(
-        (answer) =>
-          this.report(answer.reset ? `synchronised with epoch ${answer.epoch}` : 'reachable'),
+        (answer) => {
+          this.lastAnswerAt = Date.now();
+          this.report(
+            answer.reset
+              ? `resetting the link to epoch ${answer.epoch}`
+              : `synchronised with epoch ${answer.epoch}`,
+          );
+        },
         (error: unknown) =>
           this.report(`unreachable: ${error instanceof Error ? error.message : String(error)}`),
       )
@@ -58,12 +79,7 @@ export class LinkSyncService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Logs only changes of the master KME's state. */
   private report(state: string): void {
-    if (
-      state === this.masterState ||
-      (state === 'reachable' && this.masterState.startsWith('synchronised'))
-    ) {
-      return;
-    }
+    if (state === this.masterState) return;
     this.masterState = state;
     this.logger.log(`master KME ${state}`);
   }

@@ -1,4 +1,4 @@
-// Helpers for the key pool's unit tests; not part of the library.
+// Helpers for the key store's unit tests; not part of the library.
 
 /** The error `action` throws, for tests that inspect it; fails the test when nothing is thrown. */
 export function errorOf(action: () => unknown): unknown {

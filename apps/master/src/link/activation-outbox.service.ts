@@ -1,0 +1,148 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { LinkPublisher, MAX_ACTIVATIONS_PER_MESSAGE, type ActivationMessage } from '@app/broker';
+import { MasterKeyStore, type OutboxEntry } from '@app/key-pool';
+
+/** The part of an activation the outbox keeps; its ID is derived from its place in the outbox. */
+export type PendingActivation = Omit<ActivationMessage, 'id'>;
+
+/** Activation messages published and not yet confirmed at once: enough to keep the link busy. */
+const MESSAGES_IN_FLIGHT = 4;
+/** After a failed publish, how long the outbox waits before trying again. */
+const RETRY_MS = 250;
+/** How long a stopping KME goes on shipping the outbox. */
+const SHUTDOWN_FLUSH_MS = 2_000;
+
+/**
+ * The transactional outbox of activations: enc_keys at the master KME records the activation in
+ * the same local transaction as the allocation and answers at once; this service ships what the
+ * outbox holds to the slave KME, in order, and removes it once the broker confirmed it. After a
+ * restart everything still in the outbox is shipped again: the slave KME ignores an activation it
+ * already applied (by ID).
+ */
+@Injectable()
+export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ActivationOutbox.name);
+  /** Highest sequence number handed to the broker in this run. */
+  private sentThrough = 0;
+  /** Highest sequence number removed from the outbox in this run. */
+  private confirmedThrough = 0;
+  /** The messages in flight, oldest first: the last sequence number each carries. */
+  private inFlight: { through: number; confirmed: boolean }[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private state = '';
+
+  constructor(
+    private readonly store: MasterKeyStore,
+    private readonly publisher: LinkPublisher,
+  ) {}
+
+  /** Activations committed and not yet confirmed by the broker. */
+  get size(): number {
+    return this.store.outbox.size;
+  }
+
+  /** Records an activation; call inside the transaction that allocated its keys. */
+  record(activation: PendingActivation): void {
+    this.store.outbox.add(JSON.stringify(activation));
+  }
+
+  /** Ships what was recorded; call after the transaction committed. */
+  poke(): void {
+    if (this.stopped) return;
+    while (this.inFlight.length < MESSAGES_IN_FLIGHT && this.publisher.connected) {
+      const entries = this.store.outbox.entriesAfter(this.sentThrough, MAX_ACTIVATIONS_PER_MESSAGE);
+      if (entries.length === 0) return;
+      this.send(entries);
+    }
+    if (!this.publisher.connected) this.retryLater('the message broker is unreachable');
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.store.outbox.size > 0) {
+      this.logger.log(
+        `${this.store.outbox.size} activations from before the restart are shipped again`,
+      );
+    }
+    this.poke();
+  }
+
+  /** Ships what it can before the KME stops; the rest stays in the outbox for the next start. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
+    while (this.busy() && Date.now() < deadline) {
+      this.poke();
+      await delay(10);
+    }
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  private busy(): boolean {
+    return this.inFlight.length > 0 || (this.publisher.connected && this.store.outbox.size > 0);
+  }
+
+  private send(entries: readonly OutboxEntry[]): void {
+    const through = entries[entries.length - 1].seq;
+    const message = { through, confirmed: false };
+    const flight = this.inFlight;
+    flight.push(message);
+    this.sentThrough = through;
+    this.publisher.publishActivations(this.messageOf(entries)).then(
+      () => {
+        // A message of a flight abandoned after a failure: its entries are shipped again.
+        if (flight !== this.inFlight) return;
+        message.confirmed = true;
+        this.removeConfirmed();
+        this.report('shipping');
+        this.poke();
+      },
+      (error: unknown) => {
+        if (flight !== this.inFlight) return;
+        // Unconfirmed: ship it and everything after it again, in order.
+        this.inFlight = [];
+        this.sentThrough = this.confirmedThrough;
+        this.retryLater(error instanceof Error ? error.message : String(error));
+      },
+    );
+  }
+
+  private removeConfirmed(): void {
+    while (this.inFlight[0]?.confirmed === true) {
+      const { through } = this.inFlight.shift()!;
+      this.store.outbox.removeThrough(through);
+      this.confirmedThrough = through;
+    }
+  }
+
+  /** One ActivationsMessage, built from the JSON the outbox keeps without parsing it again. */
+  private messageOf(entries: readonly OutboxEntry[]): string {
+    const storeId = this.store.storeId;
+    const activations = entries.map(
+      (entry) => `{"id":"${storeId}/${entry.seq}",${entry.body.slice(1)}`,
+    );
+    return `{"activations":[${activations.join(',')}]}`;
+  }
+
+  private retryLater(reason: string): void {
+    this.report(`waiting: ${reason}`);
+    if (this.retryTimer !== undefined || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.poke();
+    }, RETRY_MS);
+  }
+
+  /** Logs only changes, so a broker outage does not flood the log. */
+  private report(state: string): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.logger.log(`activation outbox ${state} (${this.store.outbox.size} waiting)`);
+  }
+}
