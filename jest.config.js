@@ -10,6 +10,7 @@ const moduleNameMapper = {
   '^@app/internal-client(|/.*)$': '<rootDir>/libs/internal-client/src$1',
   '^@app/link-model(|/.*)$': '<rootDir>/libs/link-model/src$1',
   '^@app/etsi-client(|/.*)$': '<rootDir>/libs/etsi-client/src$1',
+  '^@app/kme(|/.*)$': '<rootDir>/libs/kme/src$1',
   '^@app/kme-server(|/.*)$': '<rootDir>/libs/kme-server/src$1',
   '^@app/observability(|/.*)$': '<rootDir>/libs/observability/src$1',
 };

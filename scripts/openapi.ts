@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildMasterOpenApiDocument } from '../apps/master/src/openapi-document';
+import { buildMasterOpenApiDocument } from '@app/kme';
 
 export const OPENAPI_FILE = resolve(__dirname, '..', 'docs', 'openapi.json');
 

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { runKme } from '@app/kme-server';
-import { MASTER_KME_DOCS } from './master-docs';
-import { MasterAppModule } from './master-app.module';
+import { MasterKmeModule, runKme } from '@app/kme';
 
-runKme('master', (settings, tls) => MasterAppModule.forRoot(settings, tls), MASTER_KME_DOCS);
+// The master KME, configured by its environment.
+runKme(MasterKmeModule.forRoot({}), 'master');

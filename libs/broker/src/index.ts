@@ -1,4 +1,4 @@
-export { BrokerModule } from './broker.module';
+export { BrokerModule, type BrokerAsyncOptions } from './broker.module';
 export {
   BROKER_OPTIONS,
   DEAD_LETTER_EXCHANGE,

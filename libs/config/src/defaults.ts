@@ -32,6 +32,12 @@ export function defaultEnvironment(role: KmeRole): Record<string, string> {
     // Where each KME keeps its keys: a SQLite database in DATA_DIR (.data/<KME_ID> by default).
     KEY_STORE: 'sqlite',
     DURABILITY: 'process',
+    // How a client certificate names its SAE: its subject CN, a URI in its SAN, or its serial.
+    SAE_ID_FROM: 'cn',
+    LOG_FORMAT: 'pretty',
+    // Where the master KME's material comes from: the simulated link, or files (KEY_FILES_DIR).
+    KEY_SOURCE: 'simulated',
+    METRICS: 'true',
     // Unknown members that change nothing are ignored; true refuses them (400).
     STRICT_REQUESTS: 'false',
   };

@@ -191,4 +191,27 @@ export class KmeEnvironment {
   @IsInt({ message: 'DATA_MAX_MB must be a positive integer (megabytes)' })
   @Min(1, { message: 'DATA_MAX_MB must be a positive integer (megabytes)' })
   DATA_MAX_MB?: number;
+
+  @IsIn(['cn', 'san-uri', 'serial'], {
+    message:
+      'SAE_ID_FROM must be cn, san-uri or serial (where the SAE ID is in a client certificate)',
+  })
+  SAE_ID_FROM!: string;
+
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT!: string;
+
+  @IsIn(['true', 'false'], { message: 'METRICS must be true or false' })
+  METRICS!: string;
+
+  @IsIn(['simulated', 'files'], {
+    message:
+      'KEY_SOURCE must be simulated (the simulated link) or files (key material from KEY_FILES_DIR)',
+  })
+  KEY_SOURCE!: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'KEY_FILES_DIR must name a directory' })
+  KEY_FILES_DIR?: string;
 }

@@ -28,6 +28,14 @@ export interface KmeSettings {
   /** Refuse unknown members of ETSI bodies (400) instead of ignoring them. */
   readonly strictRequests: boolean;
   readonly store: StoreSettings;
+  /** Where the SAE ID is in a client certificate. */
+  readonly saeIdFrom: 'cn' | 'san-uri' | 'serial';
+  readonly logFormat: 'json' | 'pretty';
+  /** Serve Prometheus metrics at /metrics. */
+  readonly metrics: boolean;
+  /** The master KME's material: the simulated link, or the files of a directory. */
+  readonly keySource:
+    { readonly kind: 'simulated' } | { readonly kind: 'files'; readonly dir: string };
 }
 
 export type KeyStoreKind = 'sqlite' | 'memory';

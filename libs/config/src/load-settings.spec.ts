@@ -62,6 +62,10 @@ describe('loadKmeSettings', () => {
           durability: 'process',
           maxBytes: undefined,
         },
+        saeIdFrom: 'cn',
+        logFormat: 'pretty',
+        metrics: true,
+        keySource: { kind: 'simulated' },
       });
     });
 

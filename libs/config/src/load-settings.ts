@@ -7,7 +7,11 @@ import type { Durability, KeyStoreKind, KmeRole, KmeSettings, LogLevel } from '.
 
 /** Thrown when the environment does not describe a KME that can start. Lists every problem. */
 export class ConfigurationError extends Error {
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    /** Which KME the settings were for. */
+    readonly role?: KmeRole,
+  ) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigurationError';
   }
@@ -23,6 +27,7 @@ export const KME_ENVIRONMENT_VARIABLES: readonly string[] = [
   'MQ_SHARED_QUEUE',
   'DATA_DIR',
   'DATA_MAX_MB',
+  'KEY_FILES_DIR',
 ];
 
 const splitIds = (list: string): string[] => list.split(',').map((id) => id.trim());
@@ -46,6 +51,10 @@ export function loadKmeSettings(
   merged.LOG_LEVEL = merged.LOG_LEVEL?.toLowerCase();
   merged.STRICT_REQUESTS = merged.STRICT_REQUESTS?.toLowerCase();
   merged.KEY_STORE = merged.KEY_STORE?.toLowerCase();
+  merged.SAE_ID_FROM = merged.SAE_ID_FROM?.toLowerCase();
+  merged.LOG_FORMAT = merged.LOG_FORMAT?.toLowerCase();
+  merged.METRICS = merged.METRICS?.toLowerCase();
+  merged.KEY_SOURCE = merged.KEY_SOURCE?.toLowerCase();
   merged.DURABILITY = merged.DURABILITY?.toLowerCase();
   merged.DATA_DIR ??= `.data/${merged.KME_ID}`;
   merged.KME_CERT ??= `certs/${merged.KME_ID}.crt`;
@@ -55,7 +64,7 @@ export function loadKmeSettings(
   const parsed = plainToInstance(KmeEnvironment, merged);
   const problems = [...new Set(validateSync(parsed).flatMap(describe))];
   problems.push(...crossCheck(parsed, problems, fileExists));
-  if (problems.length > 0) throw new ConfigurationError(problems);
+  if (problems.length > 0) throw new ConfigurationError(problems, role);
 
   return {
     role,
@@ -88,6 +97,13 @@ export function loadKmeSettings(
     keyIdWaitMs: parsed.KEY_ID_WAIT_MS,
     peerTimeoutMs: parsed.PEER_TIMEOUT_MS,
     strictRequests: parsed.STRICT_REQUESTS === 'true',
+    saeIdFrom: parsed.SAE_ID_FROM as KmeSettings['saeIdFrom'],
+    logFormat: parsed.LOG_FORMAT as KmeSettings['logFormat'],
+    metrics: parsed.METRICS === 'true',
+    keySource:
+      parsed.KEY_SOURCE === 'files'
+        ? { kind: 'files', dir: parsed.KEY_FILES_DIR ?? '' }
+        : { kind: 'simulated' },
     store: {
       kind: parsed.KEY_STORE as KeyStoreKind,
       dataDir: parsed.DATA_DIR,
@@ -135,6 +151,9 @@ function crossCheck(
         `ATTACHED_SAE_ID and LINKED_SAE_ID must name each SAE once (repeated: ${[...new Set(repeated)].join(', ')})`,
       );
     }
+  }
+  if (env.KEY_SOURCE === 'files' && env.KEY_FILES_DIR === undefined) {
+    problems.push('KEY_FILES_DIR must name the directory of the key files (KEY_SOURCE=files)');
   }
   const files: [string, string | undefined][] = [
     ['CA_FILE', env.CA_FILE],

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DeliveryEvents, deliveryEventOf } from '@app/observability';
 import type { DeliveredKey } from '@app/key-pool';
 import type { KeyContainerDto } from './dto/key-container.dto';
 import type { StatusDto } from './dto/status.dto';
@@ -15,6 +16,8 @@ export class EtsiKeyService {
   constructor(
     @Inject(ETSI_API_OPTIONS) private readonly options: EtsiApiOptions,
     private readonly delivery: KeyDelivery,
+    /** Told of every delivery (audit, metrics, the app's own observers), when present. */
+    @Optional() private readonly events?: DeliveryEvents,
   ) {
     this.policy = new KeyRequestPolicy(options);
   }
@@ -45,6 +48,9 @@ export class EtsiKeyService {
   ): Promise<KeyContainerDto> {
     const request = this.policy.checkKeyRequest(callerSaeId, slaveSaeId, input);
     const keys = await this.delivery.allocateKeys({ masterSaeId: callerSaeId, ...request });
+    this.events?.publish(
+      deliveryEventOf({ route: 'enc_keys', callerSaeId, peerSaeIds: request.slaveSaeIds, keys }),
+    );
     return container(keys);
   }
 
@@ -65,6 +71,9 @@ export class EtsiKeyService {
       );
     }
     const keys = await this.delivery.retrieveKeys({ callerSaeId, masterSaeId, keyIds: normalized });
+    this.events?.publish(
+      deliveryEventOf({ route: 'dec_keys', callerSaeId, peerSaeIds: [masterSaeId], keys }),
+    );
     return container(keys);
   }
 }

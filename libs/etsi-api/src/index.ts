@@ -21,3 +21,11 @@ export { KeyContainerDto, KeyDto } from './dto/key-container.dto';
 export { KeyRequestDto } from './dto/key-request.dto';
 export { KeyIdsDto, KeyIdDto } from './dto/key-ids.dto';
 export { personalizeEtsiDocument } from './etsi-docs';
+export {
+  BUILT_IN_SAE_IDENTITIES,
+  CommonNameSaeIdentity,
+  SaeIdentity,
+  SanUriSaeIdentity,
+  SerialSaeIdentity,
+  type SaeIdSource,
+} from './auth/sae-identity';

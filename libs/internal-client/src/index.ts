@@ -1,5 +1,5 @@
 export * from './internal-api.contract';
-export { InternalClientModule } from './internal-client.module';
+export { InternalClientModule, type InternalClientAsyncOptions } from './internal-client.module';
 export { InternalClient, PeerUnreachableError } from './internal-client.service';
 export { fromAllocationError, toAllocationError } from './allocation-errors';
 export type { InternalClientOptions } from './internal-client.options';

@@ -1,14 +1,7 @@
 // Every reason a store cannot be opened is a KeyStoreOpenError naming the path and what to do;
 // nothing that is refused is ever overwritten or recreated.
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  openSync,
-  readFileSync,
-  writeFileSync,
-  closeSync,
-  writeSync,
-} from 'node:fs';
+import { copyFileSync, openSync, readFileSync, writeFileSync, closeSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { exited, lineStartingWith, runHelper } from '../test/child-process';

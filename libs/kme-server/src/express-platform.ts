@@ -48,8 +48,14 @@ export function kmeApplicationOptions(
   tls: TlsMaterial,
   adapter?: ExpressAdapter,
 ): NestApplicationOptions {
+  // Node's own options type: Nest's copy of it lacks minVersion and requireHostHeader.
+  return { httpsOptions: kmeHttpsOptions(tls, adapter) as HttpsOptions, bodyParser: false };
+}
+
+/** The HTTPS server options of a KME on `adapter`'s Express instance (see kmeApplicationOptions). */
+export function kmeHttpsOptions(tls: TlsMaterial, adapter?: ExpressAdapter): ServerOptions {
   const instance = adapter?.getInstance<Express>();
-  const httpsOptions: ServerOptions = {
+  return {
     ...(instance === undefined ? {} : expressMessageClasses(instance)),
     ca: tls.ca,
     cert: tls.cert,
@@ -60,8 +66,6 @@ export function kmeApplicationOptions(
     // Refused by the platform middleware instead, with an ETSI Error body.
     requireHostHeader: false,
   };
-  // Node's own options type: Nest's copy of it lacks minVersion and requireHostHeader.
-  return { httpsOptions: httpsOptions as HttpsOptions, bodyParser: false };
 }
 
 /**
@@ -90,9 +94,13 @@ function expressMessageClasses(
 /**
  * Everything a KME's HTTP stack adds to a Nest application created with kmeApplicationOptions on
  * createExpressInstance, before it listens: the production setup, which tests reuse as it is.
+ * `server` is the application's own unless the caller made the HTTPS server itself.
  */
-export function applyKmePlatform(app: NestExpressApplication): void {
-  installServerHooks(app.getHttpServer());
+export function applyKmePlatform(
+  app: NestExpressApplication,
+  server: Server = app.getHttpServer(),
+): void {
+  installServerHooks(server);
   for (const middleware of platformMiddleware()) app.use(middleware);
 }
 

@@ -1,12 +1,4 @@
-export { bootstrapKme, runKme, type KmeDocs, type KmeModuleFactory } from './bootstrap-kme';
-export { readTlsMaterial, type TlsMaterial } from './tls';
-export {
-  brokerOptionsOf,
-  etsiApiOptionsOf,
-  keyStoreOptionsOf,
-  openKeyStoreOf,
-} from './module-options';
-export { KeyStoreLifecycle } from './key-store-lifecycle';
+export { TLS_MATERIAL, readTlsMaterial, type TlsMaterial } from './tls';
 export { peerIdentityOf, type PeerIdentity, type VerifiedCertificate } from './peer-identity';
 export { UnauthenticatedError } from './unauthenticated.error';
 export {
@@ -16,6 +8,7 @@ export {
   createExpressInstance,
   createKmeHttpAdapter,
   kmeApplicationOptions,
+  kmeHttpsOptions,
 } from './express-platform';
 export { writeErrorResponse, type ErrorBody } from './http-errors';
 export {

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { TlsFiles } from '@app/config';
 
+/** DI token of the KME's TlsMaterial. */
+export const TLS_MATERIAL = Symbol('TLS_MATERIAL');
+
 export interface TlsMaterial {
   readonly ca: Buffer;
   readonly cert: Buffer;

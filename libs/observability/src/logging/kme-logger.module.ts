@@ -4,6 +4,8 @@ import {
   Module,
   RequestMethod,
   type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
@@ -17,6 +19,16 @@ import { RequestIdHook } from './request-id.hook';
 import { createRootLogger } from './root-logger';
 
 const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/** Holds the one root logger, for the logging module and nestjs-pino's to share. */
+@Module({})
+class RootLoggerModule {}
+
+export interface KmeLoggerAsyncOptions {
+  readonly imports?: ModuleMetadata['imports'];
+  readonly inject?: FactoryProvider['inject'];
+  readonly useFactory: (...args: never[]) => KmeLoggerOptions;
+}
 
 /** Every path, in the route syntax of Express 5 (nestjs-pino's default is Express 4's `*`). */
 const EVERY_ROUTE = [{ path: '{*path}', method: RequestMethod.ALL }];
@@ -39,15 +51,42 @@ class LogFlush implements OnApplicationShutdown {
 @Module({})
 export class KmeLoggerModule {
   static forRoot(options: KmeLoggerOptions): DynamicModule {
-    const root = createRootLogger(options);
+    return KmeLoggerModule.forRootAsync({ useFactory: () => options });
+  }
+
+  /** Options from the application's providers (its settings, say), resolved at start. */
+  static forRootAsync({
+    imports = [],
+    inject = [],
+    useFactory,
+  }: KmeLoggerAsyncOptions): DynamicModule {
+    const rootLogger: DynamicModule = {
+      module: RootLoggerModule,
+      imports,
+      providers: [
+        {
+          provide: ROOT_LOGGER,
+          inject,
+          useFactory: (...args: never[]) => createRootLogger(useFactory(...args)),
+        },
+      ],
+      exports: [ROOT_LOGGER],
+    };
     return {
       module: KmeLoggerModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: httpLoggingOptions(root), forRoutes: EVERY_ROUTE }),
+        rootLogger,
+        LoggerModule.forRootAsync({
+          imports: [rootLogger],
+          inject: [ROOT_LOGGER],
+          useFactory: (root: Logger) => ({
+            pinoHttp: httpLoggingOptions(root),
+            forRoutes: EVERY_ROUTE,
+          }),
+        }),
         DeliveryEventsModule,
       ],
       providers: [
-        { provide: ROOT_LOGGER, useValue: root },
         LogFlush,
         RequestIdHook,
         AuditLog,

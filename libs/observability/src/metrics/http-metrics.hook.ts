@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { onEveryRequest } from '../http/every-request';
@@ -17,10 +17,11 @@ export class HttpMetricsHook implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly metrics: KmeMetrics,
+    @Inject(KmeMetrics) private readonly metrics: KmeMetrics | null,
   ) {}
 
   onModuleInit(): void {
+    if (this.metrics === null) return;
     this.remove = onEveryRequest(this.adapterHost, (request, response) =>
       this.time(request, response),
     );
@@ -35,7 +36,7 @@ export class HttpMetricsHook implements OnModuleInit, OnModuleDestroy {
     // 'close' comes after 'finish', and alone when the client went away first.
     response.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.requestDuration.observe(
+      this.metrics?.requestDuration.observe(
         {
           method: methodLabel(request.method),
           route: routeLabel(request),

@@ -1,4 +1,4 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
@@ -8,7 +8,7 @@ import { KmeMetrics } from './kme-metrics';
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: KmeMetrics) {}
+  constructor(@Inject(KmeMetrics) private readonly metrics: KmeMetrics | null) {}
 
   /**
    * Written directly: Express would rewrite the media type (charset moved before version), and
@@ -16,6 +16,8 @@ export class MetricsController {
    */
   @Get()
   async scrape(@Res() response: ServerResponse): Promise<void> {
+    if (this.metrics === null)
+      throw new NotFoundException('metrics are off on this KME (METRICS=false)');
     const text = await this.metrics.registry.metrics();
     response.writeHead(200, {
       'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE,

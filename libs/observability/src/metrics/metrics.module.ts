@@ -1,4 +1,9 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
+} from '@nestjs/common';
 import { DeliveryEventsModule } from '../delivery/delivery-events.module';
 import { DELIVERY_OBSERVERS } from '../delivery/delivery-observer.port';
 import { KmeTelemetry } from '../kme-telemetry.port';
@@ -9,35 +14,57 @@ import { MetricsController } from './metrics.controller';
 import type { MetricsModuleOptions } from './metrics.options';
 import { RelayMeter } from './relay-meter.service';
 
+export interface MetricsAsyncOptions {
+  readonly imports?: ModuleMetadata['imports'];
+  readonly inject?: FactoryProvider['inject'];
+  readonly useFactory: (...args: never[]) => Pick<MetricsModuleOptions, 'enabled'>;
+}
+
+/** Whether this KME collects and serves metrics (METRICS). */
+export const METRICS_ENABLED = Symbol('METRICS_ENABLED');
+
 /**
- * Prometheus metrics of a KME at GET /metrics. A plain forRoot rather than a
- * ConfigurableModuleBuilder: `enabled` decides which controllers and providers exist at all,
- * which an options provider resolved later cannot.
+ * Prometheus metrics of a KME at GET /metrics. Disabled, there are no metrics at all: the route
+ * answers 404 and every counter is a no-op.
  */
 @Module({})
 export class MetricsModule {
   static forRoot({ enabled, imports = [] }: MetricsModuleOptions): DynamicModule {
-    if (!enabled) {
-      return {
-        module: MetricsModule,
-        providers: [{ provide: RelayMeter, useValue: new RelayMeter(undefined, 'sent') }],
-        exports: [RelayMeter],
-      };
-    }
+    return MetricsModule.forRootAsync({ imports, useFactory: () => ({ enabled }) });
+  }
+
+  /** Options from the application's providers (its settings, say), resolved at start. */
+  static forRootAsync({
+    imports = [],
+    inject = [],
+    useFactory,
+  }: MetricsAsyncOptions): DynamicModule {
     return {
       module: MetricsModule,
       imports: [...imports, DeliveryEventsModule],
       controllers: [MetricsController],
       providers: [
         {
+          provide: METRICS_ENABLED,
+          inject,
+          useFactory: (...args: never[]) => useFactory(...args).enabled,
+        },
+        {
           provide: KmeMetrics,
-          useFactory: (t: KmeTelemetry) => new KmeMetrics(t),
-          inject: [KmeTelemetry],
+          useFactory: (enabled: boolean, telemetry: KmeTelemetry | undefined) => {
+            if (!enabled) return null;
+            if (telemetry === undefined) throw new Error('MetricsModule needs a KmeTelemetry');
+            return new KmeMetrics(telemetry);
+          },
+          // Disabled metrics need nothing of the app.
+          inject: [METRICS_ENABLED, { token: KmeTelemetry, optional: true }],
         },
         {
           provide: RelayMeter,
-          useFactory: (metrics: KmeMetrics) =>
-            new RelayMeter(metrics.relayBytes, metrics.relayDirection),
+          useFactory: (metrics: KmeMetrics | null) =>
+            metrics === null
+              ? new RelayMeter(undefined, 'sent')
+              : new RelayMeter(metrics.relayBytes, metrics.relayDirection),
           inject: [KmeMetrics],
         },
         DeliveredKeysCounter,

@@ -1,5 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { LinkMessageType, type ActivationMessage, type LinkMessage } from '@app/broker';
+import {
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { RelayMeter } from '@app/observability';
+import {
+  LinkConsumer,
+  LinkMessageType,
+  type ActivationMessage,
+  type LinkMessage,
+} from '@app/broker';
 import { KeyPoolError, SlaveKeyStore, rangeLength, rangesInEpoch } from '@app/key-pool';
 
 /**
@@ -9,10 +21,23 @@ import { KeyPoolError, SlaveKeyStore, rangeLength, rangesInEpoch } from '@app/ke
  * offset, activations by their ID.
  */
 @Injectable()
-export class LinkReceiver {
+export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LinkReceiver.name);
 
-  constructor(private readonly store: SlaveKeyStore) {}
+  constructor(
+    private readonly store: SlaveKeyStore,
+    private readonly consumer: LinkConsumer,
+    @Optional() private readonly relay?: RelayMeter,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.consumer.start((message) => this.handle(message));
+  }
+
+  /** Stops consuming, and lets the messages being applied commit, before the store closes. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.consumer.stop();
+  }
 
   handle(message: LinkMessage): void {
     switch (message.type) {
@@ -26,13 +51,11 @@ export class LinkReceiver {
         );
         return;
       }
-      case LinkMessageType.MaterialBlock:
-        this.store.material.add({
-          epoch: message.epoch,
-          start: message.start,
-          bytes: message.bytes,
-        });
+      case LinkMessageType.MaterialBlock: {
+        const block = { epoch: message.epoch, start: message.start, bytes: message.bytes };
+        if (this.store.material.add(block)) this.relay?.add(block.bytes.length);
         return;
+      }
       case LinkMessageType.Activations:
         this.store.transaction(() => {
           for (const activation of message.activations) this.activate(activation);

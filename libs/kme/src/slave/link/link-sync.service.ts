@@ -7,7 +7,6 @@ import {
 import { LinkConsumer } from '@app/broker';
 import { InternalClient } from '@app/internal-client';
 import { SlaveKeyStore } from '@app/key-pool';
-import { LinkReceiver } from './link-receiver.service';
 
 /** How often the slave KME says hello to the master KME; see SLAVE_HEARTBEAT_STALE_MS there. */
 const HEARTBEAT_MS = 1_000;
@@ -15,8 +14,7 @@ const HEARTBEAT_MS = 1_000;
 const MASTER_STALE_MS = 3_000;
 
 /**
- * Keeps the link up from the slave KME's side: consumes the link's queue and says hello to the
- * master KME every second with what its store holds, which lets the master KME resume the link
+ * Keeps the link up from the slave KME's side: says hello to the master KME every second with what its store holds, which lets the master KME resume the link
  * after either KME restarts, or start a new era when the stores no longer match.
  */
 @Injectable()
@@ -26,13 +24,18 @@ export class LinkSyncService implements OnApplicationBootstrap, BeforeApplicatio
   private inFlight: Promise<void> | undefined;
   private masterState = '';
   private lastAnswerAt = 0;
+  private resetUnderway = true;
 
   constructor(
     private readonly store: SlaveKeyStore,
     private readonly consumer: LinkConsumer,
     private readonly client: InternalClient,
-    private readonly receiver: LinkReceiver,
   ) {}
+
+  /** The master KME agrees with this KME's store: keys can be shared. */
+  get synchronised(): boolean {
+    return !this.resetUnderway;
+  }
 
   /** The master KME answered a hello recently: an activation it owes us is not held up there. */
   get masterReachable(): boolean {
@@ -40,15 +43,13 @@ export class LinkSyncService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   onApplicationBootstrap(): void {
-    this.consumer.start((message) => this.receiver.handle(message));
     this.beat();
     this.timer = setInterval(() => this.beat(), HEARTBEAT_MS);
   }
 
-  /** Stops consuming, and lets the messages being applied commit, before the store closes. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.all([this.inFlight, this.consumer.stop()]);
+    await this.inFlight;
   }
 
   private beat(): void {
@@ -63,6 +64,7 @@ export class LinkSyncService implements OnApplicationBootstrap, BeforeApplicatio
       .then(
         (answer) => {
           this.lastAnswerAt = Date.now();
+          this.resetUnderway = answer.reset;
           this.report(
             answer.reset
               ? `resetting the link to epoch ${answer.epoch}`

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { buildMasterOpenApiDocument } from './openapi-document';
 
 const committed = (): unknown =>
-  JSON.parse(readFileSync(resolve(__dirname, '../../../docs/openapi.json'), 'utf8'));
+  JSON.parse(readFileSync(resolve(__dirname, '../../../../docs/openapi.json'), 'utf8'));
 
 describe('docs/openapi.json', () => {
   it('is what `npm run openapi` generates from the current decorators', async () => {

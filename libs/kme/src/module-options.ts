@@ -3,10 +3,12 @@ import type { BrokerOptions } from '@app/broker';
 import type { KmeSettings } from '@app/config';
 import type { EtsiApiOptions } from '@app/etsi-api';
 import { KeyStoreOpenError, type KeyStoreOptions } from '@app/key-store';
-import type { TlsMaterial } from './tls';
+import type { TlsMaterial } from '@app/kme-server';
+import type { KmeLoggerOptions } from '@app/observability';
 
 /** What the ETSI API needs from a KME's settings; the same for both KMEs. */
 export const etsiApiOptionsOf = (settings: KmeSettings, tls: TlsMaterial): EtsiApiOptions => ({
+  saeIdFrom: settings.saeIdFrom,
   kmeId: settings.kmeId,
   linkedKmeId: settings.linkedKmeId,
   attachedSaeIds: settings.attachedSaeIds,
@@ -50,3 +52,10 @@ export function openKeyStoreOf<T>(settings: KmeSettings, open: (options: KeyStor
     throw error;
   }
 }
+
+/** The KME's logs: LOG_FORMAT, LOG_LEVEL, and its ID on every line. */
+export const loggerOptionsOf = (settings: KmeSettings): KmeLoggerOptions => ({
+  format: settings.logFormat,
+  level: settings.logLevel,
+  kmeId: settings.kmeId,
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { MasterKeyStore, type MaterialRange } from '@app/key-pool';
-import { KeySourceService } from '../link/key-source.service';
+import { MaterialShipper } from '../link/material-shipper.service';
 
 export interface AllocatedKeys {
   readonly epoch: string;
@@ -20,13 +20,13 @@ export interface AllocatedKeys {
 export class KeyAllocator {
   constructor(
     private readonly store: MasterKeyStore,
-    private readonly source: KeySourceService,
+    private readonly shipper: MaterialShipper,
   ) {}
 
   allocate(number: number, sizeBits: number): AllocatedKeys {
     const keyBytes = sizeBits / 8;
     const { ranges, bytes } = this.store.material.allocate(number * keyBytes);
-    this.source.poke();
+    this.shipper.poke();
     return {
       epoch: this.store.material.epoch,
       ranges,

@@ -1,6 +1,6 @@
 import { ETSI_API_TAG, personalizeEtsiDocument } from '@app/etsi-api';
 import { INTERNAL_API_TAG } from '@app/internal-client';
-import type { KmeDocs } from '@app/kme-server';
+import type { KmeDocs } from '../bootstrap/kme-docs';
 
 /** The master KME's API documentation: the ETSI API first, then the link's own API. */
 export const MASTER_KME_DOCS: KmeDocs = {
