@@ -11,3 +11,7 @@ export const E2E_PKI_NAMES = ['kme-1', 'kme-2', 'kme-3', 'sae-1', 'sae-2', 'sae-
 
 export const entryOf = (role: 'master' | 'slave'): string =>
   join(REPO_ROOT, 'dist', 'apps', role, 'main.js');
+
+/** Where `nest build example-<name>` puts the main.js of `examples/<name>`. */
+export const entryOfExample = (name: string): string =>
+  join(REPO_ROOT, 'dist', 'examples', name, 'main.js');

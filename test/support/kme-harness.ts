@@ -86,6 +86,8 @@ export class KmeProcess {
     readonly role: Role,
     readonly port: number,
     private env: Record<string, string>,
+    /** The built main.js to run: the role's app unless given (an example's, say). */
+    readonly entry: string = entryOf(role),
   ) {}
 
   get url(): string {
@@ -101,7 +103,7 @@ export class KmeProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [entryOf(this.role)], {
+    const child = spawn(process.execPath, [this.entry], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -137,7 +139,7 @@ export class KmeProcess {
 
   /** Starts the process without waiting for it to serve (for configuration failures). */
   spawnOnly(): void {
-    const child = spawn(process.execPath, [entryOf(this.role)], {
+    const child = spawn(process.execPath, [this.entry], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -177,6 +179,8 @@ export interface PairOptions {
   readonly slaveEnv?: Record<string, string>;
   /** A broker other than the e2e one, e.g. a private broker a fault test controls. */
   readonly amqpUrl?: string;
+  /** The master KME's built main.js, if not the master app's (an example's, say). */
+  readonly masterEntry?: string;
 }
 
 /** Environment of a KME of the e2e pair; a fresh queue per pair keeps test files apart. */
@@ -228,7 +232,12 @@ export class KmeTestPair {
       ...own,
     });
     const pair = new KmeTestPair(
-      new KmeProcess('master', ports.master, envOf('master', options.masterEnv)),
+      new KmeProcess(
+        'master',
+        ports.master,
+        envOf('master', options.masterEnv),
+        options.masterEntry,
+      ),
       new KmeProcess('slave', ports.slave, envOf('slave', options.slaveEnv)),
       queue,
       dataRoot,

@@ -1,18 +1,33 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBuildStale, mtimeOf, newestInputMtime } from '../../scripts/lib/build-check';
 import { ensureDevPki, makeForeignClientCert } from '../../scripts/lib/pki';
-import { E2E_PKI_DIR, E2E_PKI_NAMES, REPO_ROOT, entryOf } from './e2e-paths';
+import { E2E_PKI_DIR, E2E_PKI_NAMES, REPO_ROOT, entryOf, entryOfExample } from './e2e-paths';
+
+/** The example applications under examples/ (each a directory with its tsconfig.app.json). */
+function exampleNames(): string[] {
+  const root = join(REPO_ROOT, 'examples');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(root, entry.name, 'tsconfig.app.json')),
+    )
+    .map((entry) => entry.name);
+}
 
 /**
- * The e2e tests run the built KMEs as real processes: build them when a source is newer than
- * the build, and make the test PKI (with an untrusted client certificate for sae-1).
+ * The e2e tests run the built KMEs and examples as real processes: build them when a source is
+ * newer than the build, and make the test PKI (with an untrusted client certificate for sae-1).
  */
 export function prepareE2e(): void {
-  const inputs = newestInputMtime([join(REPO_ROOT, 'apps'), join(REPO_ROOT, 'libs')]);
-  const entries = (['master', 'slave'] as const).map((role) => mtimeOf(entryOf(role)));
+  const inputs = newestInputMtime(['apps', 'libs', 'examples'].map((dir) => join(REPO_ROOT, dir)));
+  const entries = [
+    ...(['master', 'slave'] as const).map((role) => entryOf(role)),
+    ...exampleNames().map((name) => entryOfExample(name)),
+  ].map((entry) => mtimeOf(entry));
   if (isBuildStale(entries, inputs)) {
-    process.stderr.write('e2e: building the KMEs (npm run build)\n');
+    process.stderr.write('e2e: building the KMEs and the examples (npm run build)\n');
     execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
   ensureDevPki({ dir: E2E_PKI_DIR, names: E2E_PKI_NAMES });
