@@ -40,6 +40,8 @@ export function defaultEnvironment(role: KmeRole): Record<string, string> {
     METRICS: 'true',
     // Unknown members that change nothing are ignored; true refuses them (400).
     STRICT_REQUESTS: 'false',
+    // Subject CN of the certificate admitted to the simulation API (/api/sim/v1).
+    OPERATOR_CN: 'operator',
   };
 }
 

@@ -12,10 +12,51 @@ import {
   Min,
   MinLength,
   NotContains,
+  ValidateBy,
+  type ValidationOptions,
 } from 'class-validator';
+import { LINK_PRESET_IDS } from './link-settings';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?[0-9]+$/.test(value.trim()) ? Number(value.trim()) : value;
+const DECIMAL = /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[-+]?[0-9]+)?$/i;
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value.trim()) : value;
+/** LINK_SIGNAL_INTENSITY: a number, or the word `optimal`. */
+const toIntensity = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim().toLowerCase() === 'optimal'
+    ? 'optimal'
+    : toNumber({ value });
+
+/**
+ * A finite number in a range, each end open or closed, with one message naming the variable and
+ * the range ("LINK_DETECTOR_EFFICIENCY must be a number in (0, 1]").
+ */
+function IsNumberIn(
+  name: string,
+  [low, lowOpen]: readonly [number, boolean],
+  [high, highOpen]: readonly [number, boolean],
+  options: { allow?: readonly string[] } & ValidationOptions = {},
+): PropertyDecorator {
+  const range = `${lowOpen ? '(' : '['}${low}, ${high}${highOpen ? ')' : ']'}`;
+  const words = (options.allow ?? []).map((word) => ` or ${word}`).join('');
+  return ValidateBy(
+    {
+      name: 'isNumberIn',
+      validator: {
+        validate: (value: unknown): boolean =>
+          (typeof value === 'string' && (options.allow ?? []).includes(value)) ||
+          (typeof value === 'number' &&
+            Number.isFinite(value) &&
+            (lowOpen ? value > low : value >= low) &&
+            (highOpen ? value < high : value <= high)),
+        defaultMessage: () => `${name} must be a number in ${range}${words}`,
+      },
+    },
+    options,
+  );
+}
+
 const bits = (name: string) => ({ message: `${name} must be a positive multiple of 8` });
 
 /**
@@ -214,4 +255,66 @@ export class KmeEnvironment {
   @IsString()
   @MinLength(1, { message: 'KEY_FILES_DIR must name a directory' })
   KEY_FILES_DIR?: string;
+
+  @IsOptional()
+  @IsIn(LINK_PRESET_IDS, {
+    message: `LINK_PRESET must be one of ${LINK_PRESET_IDS.join(', ')}`,
+  })
+  LINK_PRESET?: string;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_DISTANCE_KM', [0, false], [1000, false])
+  LINK_DISTANCE_KM?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_FIBRE_LOSS_DB_PER_KM', [0, false], [10, false])
+  LINK_FIBRE_LOSS_DB_PER_KM?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_DETECTOR_EFFICIENCY', [0, true], [1, false])
+  LINK_DETECTOR_EFFICIENCY?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_DARK_COUNT_PROBABILITY', [0, false], [1, true])
+  LINK_DARK_COUNT_PROBABILITY?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_MISALIGNMENT_ERROR', [0, false], [0.5, false])
+  LINK_MISALIGNMENT_ERROR?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_EC_INEFFICIENCY', [1, false], [10, false])
+  LINK_EC_INEFFICIENCY?: number;
+
+  @IsOptional()
+  @Transform(toIntensity)
+  @IsNumberIn('LINK_SIGNAL_INTENSITY', [0, true], [10, false], { allow: ['optimal'] })
+  LINK_SIGNAL_INTENSITY?: number | 'optimal';
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumberIn('LINK_PULSE_RATE_HZ', [0, true], [1e12, false])
+  LINK_PULSE_RATE_HZ?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\s\S]{1,1024}$/, { message: 'KEY_SEED must be 1 to 1024 characters' })
+  KEY_SEED?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]+$/, {
+    message: 'OPERATOR_CN must be a non-empty name of letters, digits, . _ : -',
+  })
+  OPERATOR_CN!: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'SCENARIO_FILE must name a JSON or YAML file' })
+  SCENARIO_FILE?: string;
 }

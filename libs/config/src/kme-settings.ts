@@ -1,3 +1,5 @@
+import type { LinkSettings } from './link-settings';
+
 /** Which end of the link a KME is: the master KME owns the QKD source and allocates. */
 export type KmeRole = 'master' | 'slave';
 
@@ -16,8 +18,22 @@ export interface KmeSettings {
   readonly linkedKmeUrl: string;
   readonly tls: TlsFiles;
   readonly keys: KeyLimits;
-  /** Simulated secret-key rate in bits/s; 0 means as fast as the machine allows. */
+  /**
+   * KEY_RATE_BPS, default included: the simulated secret-key rate in bits/s; 0 means as fast as
+   * the machine allows. Whether it applies, or the link model does, says `link`.
+   */
   readonly keyRateBps: number;
+  /** How the simulated link makes its rate: KEY_RATE_BPS, or physics (LINK_PRESET, LINK_*). */
+  readonly link: LinkSettings;
+  /**
+   * KEY_SEED: material and key IDs from a deterministic generator keyed by it, so that runs
+   * repeat. Seeded keys are not secret.
+   */
+  readonly keySeed?: string;
+  /** Subject CN of the operator certificate, the only one the simulation API admits. */
+  readonly operatorCn: string;
+  /** A JSON or YAML file of timed changes of the link, played from the master KME's start. */
+  readonly scenarioFile?: string;
   readonly amqpUrl: string;
   readonly sharedQueue: string;
   readonly logLevel: LogLevel;

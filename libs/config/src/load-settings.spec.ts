@@ -1,3 +1,4 @@
+import { LINK_PRESETS } from '@app/link-model';
 import type { KmeRole } from './kme-settings';
 import { ConfigurationError, KME_ENVIRONMENT_VARIABLES, loadKmeSettings } from './load-settings';
 
@@ -50,6 +51,10 @@ describe('loadKmeSettings', () => {
           maxActiveKeys: 1_000_000,
         },
         keyRateBps: 64000,
+        link: { model: 'fixed-rate', rateBps: 64000, ignoredVariables: [] },
+        keySeed: undefined,
+        operatorCn: 'operator',
+        scenarioFile: undefined,
         amqpUrl: 'amqp://guest:guest@localhost:5672',
         sharedQueue: 'qkd-link.kme-1.kme-2',
         logLevel: 'info',
@@ -439,6 +444,154 @@ describe('loadKmeSettings', () => {
     it('rejects a KME_ID with forbidden characters', () => {
       const error = configurationError({ KME_ID: 'kme 1' });
       expect(error.message).toContain('KME_ID must be a non-empty ID');
+    });
+  });
+
+  describe('the simulated link', () => {
+    it('keeps "this rate, no physics" when no LINK_* is given', () => {
+      expect(load({ KEY_RATE_BPS: '1000' }).link).toEqual({
+        model: 'fixed-rate',
+        rateBps: 1000,
+        ignoredVariables: [],
+      });
+    });
+
+    it('models the link from LINK_PRESET when KEY_RATE_BPS is not given', () => {
+      const settings = load({ LINK_PRESET: 'long-haul' });
+      expect(settings.link).toEqual({
+        model: 'physics',
+        preset: 'long-haul',
+        parameters: LINK_PRESETS['long-haul'].parameters,
+      });
+    });
+
+    it('lets each LINK_* variable override the preset', () => {
+      const settings = load({
+        LINK_PRESET: 'lab',
+        LINK_DISTANCE_KM: '12.5',
+        LINK_FIBRE_LOSS_DB_PER_KM: '0.18',
+        LINK_DETECTOR_EFFICIENCY: '0.6',
+        LINK_DARK_COUNT_PROBABILITY: '1e-6',
+        LINK_MISALIGNMENT_ERROR: '0.02',
+        LINK_EC_INEFFICIENCY: '1.1',
+        LINK_SIGNAL_INTENSITY: '0.5',
+        LINK_PULSE_RATE_HZ: '2.5e9',
+      });
+      expect(settings.link).toEqual({
+        model: 'physics',
+        preset: 'lab',
+        parameters: {
+          ...LINK_PRESETS.lab.parameters,
+          fibreLengthKm: 12.5,
+          fibreLossDbPerKm: 0.18,
+          detectorEfficiency: 0.6,
+          darkCountProbability: 1e-6,
+          misalignmentError: 0.02,
+          errorCorrectionInefficiency: 1.1,
+          signalIntensity: 0.5,
+          pulseRateHz: 2.5e9,
+        },
+      });
+    });
+
+    it('starts from the metro preset when only LINK_* variables are given', () => {
+      const settings = load({ LINK_DISTANCE_KM: '40', LINK_SIGNAL_INTENSITY: 'Optimal' });
+      expect(settings.link).toEqual({
+        model: 'physics',
+        preset: undefined,
+        parameters: { ...LINK_PRESETS.metro.parameters, fibreLengthKm: 40 },
+      });
+    });
+
+    it('lets an explicit KEY_RATE_BPS win over LINK_*, naming what it ignores', () => {
+      const settings = load({ KEY_RATE_BPS: '64000', LINK_PRESET: 'metro', LINK_DISTANCE_KM: '5' });
+      expect(settings.link).toEqual({
+        model: 'fixed-rate',
+        rateBps: 64000,
+        ignoredVariables: ['LINK_PRESET', 'LINK_DISTANCE_KM'],
+      });
+    });
+
+    it('treats an empty LINK_* as not given', () => {
+      expect(load({ LINK_PRESET: '' }).link.model).toBe('fixed-rate');
+    });
+
+    it.each([
+      ['LINK_PRESET', 'backbone', 'LINK_PRESET must be one of lab, metro, long-haul, record-10km'],
+      ['LINK_DISTANCE_KM', '-1', 'LINK_DISTANCE_KM must be a number in [0, 1000]'],
+      ['LINK_DISTANCE_KM', 'far', 'LINK_DISTANCE_KM must be a number in [0, 1000]'],
+      ['LINK_FIBRE_LOSS_DB_PER_KM', '11', 'LINK_FIBRE_LOSS_DB_PER_KM must be a number in [0, 10]'],
+      ['LINK_DETECTOR_EFFICIENCY', '0', 'LINK_DETECTOR_EFFICIENCY must be a number in (0, 1]'],
+      ['LINK_DETECTOR_EFFICIENCY', '1.5', 'LINK_DETECTOR_EFFICIENCY must be a number in (0, 1]'],
+      [
+        'LINK_DARK_COUNT_PROBABILITY',
+        '1',
+        'LINK_DARK_COUNT_PROBABILITY must be a number in [0, 1)',
+      ],
+      ['LINK_MISALIGNMENT_ERROR', '0.6', 'LINK_MISALIGNMENT_ERROR must be a number in [0, 0.5]'],
+      ['LINK_EC_INEFFICIENCY', '0.9', 'LINK_EC_INEFFICIENCY must be a number in [1, 10]'],
+      [
+        'LINK_SIGNAL_INTENSITY',
+        'best',
+        'LINK_SIGNAL_INTENSITY must be a number in (0, 10] or optimal',
+      ],
+      [
+        'LINK_SIGNAL_INTENSITY',
+        '0',
+        'LINK_SIGNAL_INTENSITY must be a number in (0, 10] or optimal',
+      ],
+      ['LINK_PULSE_RATE_HZ', '0', 'LINK_PULSE_RATE_HZ must be a number in (0, 1000000000000]'],
+      [
+        'LINK_PULSE_RATE_HZ',
+        'Infinity',
+        'LINK_PULSE_RATE_HZ must be a number in (0, 1000000000000]',
+      ],
+    ])('rejects %s=%p, naming it', (name, value, message) => {
+      expect(configurationError({ [name]: value }).problems).toEqual([message]);
+    });
+  });
+
+  describe('simulation', () => {
+    it('takes KEY_SEED as given', () => {
+      expect(load({ KEY_SEED: 'run 42' }).keySeed).toBe('run 42');
+    });
+
+    it('refuses a KEY_SEED longer than 1024 characters', () => {
+      expect(configurationError({ KEY_SEED: 'x'.repeat(1025) }).problems).toEqual([
+        'KEY_SEED must be 1 to 1024 characters',
+      ]);
+    });
+
+    it('takes OPERATOR_CN, refusing one that names a KME or an SAE', () => {
+      expect(load({ OPERATOR_CN: 'ops-1' }).operatorCn).toBe('ops-1');
+      expect(configurationError({ OPERATOR_CN: 'sae-2' }).problems).toEqual([
+        'OPERATOR_CN must differ from every KME and SAE ID (sae-2 is one of them)',
+      ]);
+      expect(configurationError({ OPERATOR_CN: 'ops 1' }).problems).toEqual([
+        'OPERATOR_CN must be a non-empty name of letters, digits, . _ : -',
+      ]);
+    });
+
+    it('checks that SCENARIO_FILE exists', () => {
+      expect(load({ SCENARIO_FILE: 'lab.yaml' }).scenarioFile).toBe('lab.yaml');
+      const error = configurationError({ SCENARIO_FILE: 'missing.yaml' }, (path) =>
+        path.startsWith('certs/'),
+      );
+      expect(error.problems).toEqual([
+        'SCENARIO_FILE must name a readable file (not found: missing.yaml)',
+      ]);
+    });
+
+    it('reads the new variables only by their names', () => {
+      for (const name of [
+        'LINK_PRESET',
+        'LINK_DISTANCE_KM',
+        'KEY_SEED',
+        'SCENARIO_FILE',
+        'OPERATOR_CN',
+      ]) {
+        expect(KME_ENVIRONMENT_VARIABLES).toContain(name);
+      }
     });
   });
 });

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { defaultEnvironment, defaultSharedQueue } from './defaults';
 import { KmeEnvironment } from './kme-environment';
+import { LINK_VARIABLES, linkSettingsOf } from './link-settings';
 import type { Durability, KeyStoreKind, KmeRole, KmeSettings, LogLevel } from './kme-settings';
 
 /** Thrown when the environment does not describe a KME that can start. Lists every problem. */
@@ -28,6 +29,9 @@ export const KME_ENVIRONMENT_VARIABLES: readonly string[] = [
   'DATA_DIR',
   'DATA_MAX_MB',
   'KEY_FILES_DIR',
+  ...LINK_VARIABLES,
+  'KEY_SEED',
+  'SCENARIO_FILE',
 ];
 
 const splitIds = (list: string): string[] => list.split(',').map((id) => id.trim());
@@ -91,6 +95,10 @@ export function loadKmeSettings(
       maxActiveKeys: parsed.MAX_ACTIVE_KEYS,
     },
     keyRateBps: parsed.KEY_RATE_BPS,
+    link: linkSettingsOf(parsed, parsed.KEY_RATE_BPS, (name) => name in given),
+    keySeed: parsed.KEY_SEED,
+    operatorCn: parsed.OPERATOR_CN,
+    scenarioFile: parsed.SCENARIO_FILE,
     amqpUrl: parsed.AMQP_URL ?? amqpUrlFromParts(parsed),
     sharedQueue: parsed.MQ_SHARED_QUEUE,
     logLevel: parsed.LOG_LEVEL as LogLevel,
@@ -151,6 +159,22 @@ function crossCheck(
         `ATTACHED_SAE_ID and LINKED_SAE_ID must name each SAE once (repeated: ${[...new Set(repeated)].join(', ')})`,
       );
     }
+  }
+  if (!bad('OPERATOR_CN') && !bad('KME_ID') && !bad('ATTACHED_SAE_ID') && !bad('LINKED_SAE_ID')) {
+    const taken = [
+      env.KME_ID,
+      env.LINKED_KME_ID,
+      ...splitIds(env.ATTACHED_SAE_ID),
+      ...splitIds(env.LINKED_SAE_ID),
+    ];
+    if (taken.includes(env.OPERATOR_CN)) {
+      problems.push(
+        `OPERATOR_CN must differ from every KME and SAE ID (${env.OPERATOR_CN} is one of them)`,
+      );
+    }
+  }
+  if (env.SCENARIO_FILE !== undefined && !bad('SCENARIO_FILE') && !fileExists(env.SCENARIO_FILE)) {
+    problems.push(`SCENARIO_FILE must name a readable file (not found: ${env.SCENARIO_FILE})`);
   }
   if (env.KEY_SOURCE === 'files' && env.KEY_FILES_DIR === undefined) {
     problems.push('KEY_FILES_DIR must name the directory of the key files (KEY_SOURCE=files)');
