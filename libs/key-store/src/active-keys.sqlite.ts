@@ -56,6 +56,10 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
   private readonly selectHeld: Database.Statement<[string], { seq: number }>;
   private readonly selectCount: Database.Statement<[], { n: number }>;
   private readonly insertKey: Database.Statement<[string, Buffer, string, string, string]>;
+  private readonly insertKeys: Database.Statement<
+    [Buffer, number, number, string, string, string, string]
+  >;
+  private readonly selectAnyKnown: Database.Statement<[string, number], { id: string }>;
   private readonly updateWaiting: Database.Statement<[string, number]>;
   private readonly deleteKey: Database.Statement<[number]>;
   private readonly nthOldest: Database.Statement<[number], { seq: number }>;
@@ -76,6 +80,18 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     this.insertKey = db.prepare(
       'INSERT INTO active_key (key_id, key, master_sae_id, slave_sae_ids, waiting) VALUES (?, ?, ?, ?, ?)',
     );
+    // A batch in one statement each: an activation of 128 keys is one insert, not 128, and its
+    // "known already?" check one lookup, not 256.
+    this.insertKeys = db.prepare(
+      `INSERT INTO active_key (key_id, key, master_sae_id, slave_sae_ids, waiting)
+       SELECT j.value, substr(?, j.key * ? + 1, ?), ?, ?, ? FROM json_each(?) j ORDER BY j.key`,
+    );
+    this.selectAnyKnown = db.prepare(
+      `SELECT j.value AS id FROM json_each(?) j
+       WHERE EXISTS (SELECT 1 FROM active_key WHERE key_id = j.value)
+          OR EXISTS (SELECT 1 FROM seen_key WHERE id = j.value AND at >= ?)
+       LIMIT 1`,
+    );
     this.updateWaiting = db.prepare('UPDATE active_key SET waiting = ? WHERE seq = ?');
     this.deleteKey = db.prepare('DELETE FROM active_key WHERE seq = ?');
     this.nthOldest = db.prepare('SELECT seq FROM active_key ORDER BY seq LIMIT 1 OFFSET ?');
@@ -94,13 +110,15 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
   activate(batch: KeyBatch, masterSaeId: string, slaveSaeIds: readonly string[]): void {
     const { keyIds, material, keyBytes } = batch;
     this.store.write(() => {
-      // The Set only catches an ID repeated within the batch; most batches hold one key.
-      const batchIds = keyIds.length > 1 ? new Set<string>() : undefined;
-      for (const keyId of keyIds) {
-        if (this.known(keyId) || batchIds?.has(keyId)) {
-          throw new Error(`key ID ${keyId} activated twice`);
+      const ids = JSON.stringify(keyIds);
+      const known = this.selectAnyKnown.get(ids, this.seen.oldestRemembered());
+      if (known !== undefined) throw new Error(`key ID ${known.id} activated twice`);
+      if (keyIds.length > 1) {
+        const seen = new Set<string>();
+        for (const keyId of keyIds) {
+          if (seen.has(keyId)) throw new Error(`key ID ${keyId} activated twice`);
+          seen.add(keyId);
         }
-        batchIds?.add(keyId);
       }
       const local = slaveSaeIds.filter((id) => this.options.attachedSaeIds.includes(id));
       let dropped = 0;
@@ -108,10 +126,11 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
         this.seen.add(keyIds, ELSEWHERE);
       } else {
         const saes = JSON.stringify(local);
-        keyIds.forEach((keyId, index) => {
-          const key = material.subarray(index * keyBytes, (index + 1) * keyBytes);
-          this.insertKey.run(keyId, key, masterSaeId, saes, saes);
-        });
+        if (keyIds.length === 1) {
+          this.insertKey.run(keyIds[0], material.subarray(0, keyBytes), masterSaeId, saes, saes);
+        } else {
+          this.insertKeys.run(material, keyBytes, keyBytes, masterSaeId, saes, saes, ids);
+        }
         this.store.touch(this);
         this.count += keyIds.length;
         if (this.count > this.options.capacity + this.slack) {

@@ -31,6 +31,7 @@ export class RememberedIds implements Reloadable {
 
   private readonly selectKind: Database.Statement<[string], { kind: number; at: number }>;
   private readonly insert: Database.Statement<[number, string, number, number]>;
+  private readonly insertMany: Database.Statement<[number, number, number, string]>;
   private readonly selectCount: Database.Statement<[], { n: number; last: number | null }>;
   private readonly selectOldest: Database.Statement<[number], SeqRow>;
   private readonly nthOldest: Database.Statement<[number], { seq: number }>;
@@ -52,6 +53,11 @@ export class RememberedIds implements Reloadable {
     this.insert = db.prepare(
       `INSERT OR REPLACE INTO ${table} (seq, id, kind, at) VALUES (?, ?, ?, ?)`,
     );
+    // Many IDs in one statement: a 128-key activation for the other KME's SAEs is one insert.
+    this.insertMany = db.prepare(
+      `INSERT OR REPLACE INTO ${table} (seq, id, kind, at)
+       SELECT ? + j.key, j.value, ?, ? FROM json_each(?) j`,
+    );
     this.selectCount = db.prepare(`SELECT count(*) AS n, max(seq) AS last FROM ${table}`);
     this.selectOldest = db.prepare(`SELECT seq, at FROM ${table} ORDER BY seq LIMIT ?`);
     this.nthOldest = db.prepare(`SELECT seq FROM ${table} ORDER BY seq LIMIT 1 OFFSET ?`);
@@ -72,13 +78,19 @@ export class RememberedIds implements Reloadable {
     return row.kind;
   }
 
+  /** The time before which a remembered ID counts as forgotten (for lookups in SQL). */
+  oldestRemembered(): number {
+    return this.now() - this.bounds.ageMs;
+  }
+
   /** Remembers new IDs (in a write); then forgets the oldest when a bound is passed. */
   add(ids: readonly string[], kind: number): void {
     const at = this.now();
-    let seq = this.nextSeq;
-    for (const id of ids) this.insert.run(seq++, id, kind, at);
+    const seq = this.nextSeq;
+    if (ids.length === 1) this.insert.run(seq, ids[0], kind, at);
+    else this.insertMany.run(seq, kind, at, JSON.stringify(ids));
     this.store.touch(this);
-    this.nextSeq = seq;
+    this.nextSeq = seq + ids.length;
     this.size += ids.length;
     if (this.size > this.bounds.count)
       this.forgetOldest(this.size - this.bounds.count + this.batch);

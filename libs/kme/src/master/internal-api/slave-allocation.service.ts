@@ -38,7 +38,12 @@ export class SlaveAllocationService {
         'the link is not synchronised with this slave KME run yet',
       );
     }
-    return { results: call.requests.map((request) => this.allocateOne(request)) };
+    // One commit for the whole call; each request in a savepoint of its own.
+    return {
+      results: this.store.transaction(() =>
+        call.requests.map((request) => this.allocateOne(request)),
+      ),
+    };
   }
 
   private allocateOne(request: AllocationItemDto): AllocationResultDto {

@@ -8,6 +8,7 @@ import {
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
 import { MasterKeyStore, deliveredKeysOf, spansOf, type DeliveredKey } from '@app/key-pool';
+import { GroupCommit } from '@app/key-store';
 import { ActivationOutbox } from '../link/activation-outbox.service';
 import { SlaveLinkService } from '../link/slave-link.service';
 import { KeyAllocator } from './key-allocator';
@@ -20,7 +21,8 @@ export const MAX_OUTBOX_ACTIVATIONS = 50_000;
 
 /**
  * enc_keys for the master KME's own SAEs (allocate and record the activation in one local
- * transaction, answer, ship the activation from the outbox) and dec_keys of keys the master KME
+ * transaction, shared with the other requests of the same turn; answer; ship the activation from
+ * the outbox) and dec_keys of keys the master KME
  * recorded for its SAEs.
  */
 @Injectable()
@@ -34,15 +36,19 @@ export class MasterKeyDelivery extends KeyDelivery {
     private readonly slaveLink: SlaveLinkService,
   ) {
     super();
+    this.commits = new GroupCommit(store);
   }
+
+  /** Requests of one turn of the event loop commit together. */
+  private readonly commits: GroupCommit;
 
   availableBytes(): number {
     return this.store.material.availableBytes;
   }
 
-  allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
+  async allocateKeys(request: KeyAllocationRequest): Promise<DeliveredKey[]> {
     this.refuseWhileTheLinkIsDown();
-    const allocated = this.store.transaction(() => {
+    const allocated = await this.commits.run(() => {
       const keys = this.allocator.allocate(request.number, request.sizeBits);
       this.outbox.record({
         epoch: keys.epoch,
@@ -57,7 +63,7 @@ export class MasterKeyDelivery extends KeyDelivery {
       return keys;
     });
     this.outbox.poke();
-    return Promise.resolve(deliveredKeysOf(allocated));
+    return deliveredKeysOf(allocated);
   }
 
   /** Keys the slave KME could never deliver are worse than none: refuse before allocating. */
@@ -81,7 +87,7 @@ export class MasterKeyDelivery extends KeyDelivery {
 
   /** Keys for the master KME's SAEs are recorded before their master SAE has them: no wait. */
   retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
-    return Promise.resolve(
+    return this.commits.run(() =>
       this.store.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
     );
   }

@@ -17,6 +17,7 @@ import {
   type DeliveredKey,
   type MaterialRange,
 } from '@app/key-pool';
+import { GroupCommit } from '@app/key-store';
 
 /**
  * enc_keys for the slave KME's SAEs (the master KME allocates, this KME cuts its own copy) and
@@ -32,7 +33,11 @@ export class SlaveKeyDelivery extends KeyDelivery {
     private readonly link: LinkSyncService,
   ) {
     super();
+    this.commits = new GroupCommit(store);
   }
+
+  /** Requests of one turn of the event loop commit together. */
+  private readonly commits: GroupCommit;
 
   availableBytes(): number {
     return this.store.material.availableBytes;
@@ -47,7 +52,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
     const answer = await this.askMasterKme(request);
     const ranges = rangesInEpoch(answer.epoch, answer.ranges);
     await this.materialArrived(ranges);
-    const batch = this.store.transaction(() => {
+    const batch = await this.commits.run(() => {
       const cut = {
         keyIds: answer.keyIds,
         material: this.store.material.cut(ranges),
@@ -64,7 +69,9 @@ export class SlaveKeyDelivery extends KeyDelivery {
     const keys = this.store.activeKeys;
     await keys.whenPresent(request.keyIds, this.settings.keyIdWaitMs);
     try {
-      return keys.take(request.keyIds, request.callerSaeId, request.masterSaeId);
+      return await this.commits.run(() =>
+        keys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
+      );
     } catch (error) {
       // Not here while the link is broken: the activation may be waiting in the broker or in
       // the master KME's outbox, so "not found" would be a lie the SAE acts on. Ask it to come
