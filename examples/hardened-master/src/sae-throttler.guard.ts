@@ -20,6 +20,15 @@ export class SaeThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(!(request.url ?? '').startsWith(ETSI_ROUTES));
   }
 
+  // One count per SAE for the whole API (the base class keeps one per route).
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    name: string,
+  ): string {
+    return `${name}:${tracker}`;
+  }
+
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     const message = request as unknown as IncomingMessage;
     const identity = peerIdentityOf(message);
