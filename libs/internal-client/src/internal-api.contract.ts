@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -14,6 +15,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -22,6 +24,144 @@ export const INTERNAL_API_PREFIX = 'api/internal/v1';
 export const INTERNAL_API_TAG = 'kme-internal';
 export const SYNC_PATH = 'link/sync';
 export const ALLOCATIONS_PATH = 'allocations';
+
+/** The simulated QKD link as the master KME sees it, carried to the slave KME by the heartbeat. */
+export class SyncedLinkStateDto {
+  @ApiProperty({ enum: ['up', 'down'], example: 'up' })
+  @IsIn(['up', 'down'])
+  quantumChannel!: 'up' | 'down';
+
+  @ApiProperty({ example: false })
+  @IsBoolean()
+  eavesdropper!: boolean;
+
+  @ApiProperty({ description: 'QBER, 0 to 1', example: 0.01 })
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  qber!: number;
+
+  @ApiProperty({
+    description: 'Secret key rate in bits/s; null for a link without a rate limit',
+    example: 639000,
+    nullable: true,
+    type: Number,
+  })
+  @ValidateIf((o: SyncedLinkStateDto) => o.secretKeyRateBps !== null)
+  @IsNumber()
+  @Min(0)
+  secretKeyRateBps!: number | null;
+
+  @ApiProperty({ example: 100, nullable: true, type: Number })
+  @ValidateIf((o: SyncedLinkStateDto) => o.distanceKm !== null)
+  @IsNumber()
+  @Min(0)
+  distanceKm!: number | null;
+
+  @ApiProperty({ example: 'long-haul', nullable: true, type: String })
+  @ValidateIf((o: SyncedLinkStateDto) => o.preset !== null)
+  @IsString()
+  preset!: string | null;
+
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  generating!: boolean;
+
+  @ApiProperty({ example: null, nullable: true, type: String })
+  @ValidateIf((o: SyncedLinkStateDto) => o.reason !== null)
+  @IsString()
+  reason!: string | null;
+}
+
+/** A refuse_requests fault aimed at the slave KME: refuse `count` key requests in all. */
+export class SlaveRefusalDto {
+  @ApiProperty({ description: 'ID of the fault', example: 'fault-3' })
+  @IsString()
+  @MinLength(1)
+  id!: string;
+
+  @ApiProperty({ description: 'Key requests to refuse in all', example: 5 })
+  @IsInt()
+  @Min(1)
+  count!: number;
+
+  @ApiProperty({
+    description:
+      'Refused already, as the slave KME last reported (it starts there after a restart)',
+    example: 0,
+  })
+  @IsInt()
+  @Min(0)
+  refused!: number;
+}
+
+/** The simulation's part of a heartbeat answer. */
+export class LinkSimulationSyncDto {
+  @ApiProperty({ type: SyncedLinkStateDto })
+  @ValidateNested()
+  @Type(() => SyncedLinkStateDto)
+  link!: SyncedLinkStateDto;
+
+  @ApiProperty({
+    description: 'Random ID of the master KME run the faults version counts in',
+    example: '0c2b8d1f',
+  })
+  @IsString()
+  @MinLength(1)
+  faultsRun!: string;
+
+  @ApiProperty({
+    description: 'Version of the faults aimed at the slave KME; it reports the one it applied',
+    example: 4,
+  })
+  @IsInt()
+  @Min(0)
+  faultsVersion!: number;
+
+  @ApiProperty({ type: [SlaveRefusalDto] })
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => SlaveRefusalDto)
+  refusals!: SlaveRefusalDto[];
+}
+
+/** How many key requests the slave KME refused for one fault. */
+export class RefusalCountDto {
+  @ApiProperty({ example: 'fault-3' })
+  @IsString()
+  @MinLength(1)
+  id!: string;
+
+  @ApiProperty({ example: 2 })
+  @IsInt()
+  @Min(0)
+  refused!: number;
+}
+
+/** The simulation's part of a hello: what the slave KME applied, and did. */
+export class SimulationReportDto {
+  @ApiPropertyOptional({
+    description: 'The master KME run of that version; absent before the first answer',
+    example: '0c2b8d1f',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  faultsRun?: string;
+
+  @ApiProperty({ description: 'The faults version the slave KME applied last', example: 4 })
+  @IsInt()
+  @Min(0)
+  faultsVersion!: number;
+
+  @ApiProperty({ type: [RefusalCountDto] })
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => RefusalCountDto)
+  refused!: RefusalCountDto[];
+}
 
 export class LinkSyncRequestDto {
   @ApiProperty({
@@ -56,6 +196,15 @@ export class LinkSyncRequestDto {
   @IsInt()
   @Min(0)
   receivedEnd!: number;
+
+  @ApiPropertyOptional({
+    description: "The slave KME's report on the simulated link's faults aimed at it",
+    type: SimulationReportDto,
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SimulationReportDto)
+  simulation?: SimulationReportDto;
 }
 
 export class LinkSyncResponseDto {
@@ -74,6 +223,15 @@ export class LinkSyncResponseDto {
   })
   @IsBoolean()
   reset!: boolean;
+
+  @ApiPropertyOptional({
+    description: 'The simulated link and the faults aimed at the slave KME',
+    type: LinkSimulationSyncDto,
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LinkSimulationSyncDto)
+  simulation?: LinkSimulationSyncDto;
 }
 
 /** One enc_keys request of an SAE of the slave KME. */

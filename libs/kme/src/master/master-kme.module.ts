@@ -1,16 +1,23 @@
 import { ConfigurableModuleBuilder, Module, type DynamicModule } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
+import { MasterKeyStore } from '@app/key-pool';
 import { composeKme } from '../kme-composition';
 import type { KmeModuleExtensions, KmeModuleOptions } from '../kme-module.options';
 import { InternalApiController } from './internal-api/internal-api.controller';
 import { PeerKmeGuard } from './internal-api/peer-kme.guard';
+import { KeyIdSource, RandomKeyIds } from './keys/key-allocator';
 import { MasterKeyDelivery } from './keys/master-key-delivery';
 import { MASTER_KME_DOCS } from './master-docs';
 import { MasterKeysModule } from './master-keys.module';
 import { KeySource } from './source/key-source';
 import { FileKeySource } from './source/file-key-source';
+import { MaterialGenerator, RandomMaterial } from './source/material-generator';
+import { SeededKeyIds } from './source/seeded-key-ids';
+import { SeededKeysWarning } from './source/seeded-keys-warning';
+import { SeededMaterial } from './source/seeded-material';
 import { SimulatedKeySource } from './source/simulated-key-source';
+import { MasterSimulationModule } from '../simulation/master-simulation.module';
 
 const definition = new ConfigurableModuleBuilder<KmeModuleOptions>({ moduleName: 'MasterKme' })
   .setClassMethodName('forRoot')
@@ -46,9 +53,28 @@ function masterKme(module: DynamicModule, extensions: KmeModuleExtensions): Dyna
   );
   return {
     ...kme,
+    imports: [...(kme.imports ?? []), MasterSimulationModule],
     controllers: [...(kme.controllers ?? []), InternalApiController],
     providers: [
       ...(kme.providers ?? []),
+      // KEY_SEED: material and key IDs repeat from run to run, and resume after a restart.
+      {
+        provide: KeyIdSource,
+        inject: [KME_SETTINGS, MasterKeyStore],
+        useFactory: (settings: KmeSettings, store: MasterKeyStore) =>
+          settings.keySeed === undefined
+            ? new RandomKeyIds()
+            : new SeededKeyIds(settings.keySeed, store.values),
+      },
+      {
+        provide: MaterialGenerator,
+        inject: [KME_SETTINGS, MasterKeyStore],
+        useFactory: (settings: KmeSettings, store: MasterKeyStore) =>
+          settings.keySeed === undefined
+            ? new RandomMaterial()
+            : new SeededMaterial(settings.keySeed, store.values),
+      },
+      SeededKeysWarning,
       {
         provide: KeySource,
         inject: [KME_SETTINGS, ModuleRef],
@@ -61,6 +87,7 @@ function masterKme(module: DynamicModule, extensions: KmeModuleExtensions): Dyna
       },
       PeerKmeGuard,
     ],
-    exports: [...(kme.exports ?? []), KeySource],
+    // Global, as every KME module: the key machinery finds its extension points here.
+    exports: [...(kme.exports ?? []), KeySource, KeyIdSource, MasterSimulationModule],
   };
 }

@@ -1,6 +1,9 @@
 import { ConfigurableModuleBuilder, Module, type DynamicModule } from '@nestjs/common';
 import { ETSI_API_TAG, personalizeEtsiDocument } from '@app/etsi-api';
 import { composeKme } from '../kme-composition';
+import { SeededKeysWarning } from '../master/source/seeded-keys-warning';
+import { SIMULATION_TAG } from '../simulation/api/simulation-docs';
+import { SlaveSimulationModule } from '../simulation/slave-simulation.module';
 import type { KmeModuleExtensions, KmeModuleOptions } from '../kme-module.options';
 import { SlaveKeyDelivery } from './keys/slave-key-delivery';
 import { SlaveKeysModule } from './slave-keys.module';
@@ -23,7 +26,7 @@ function slaveKme(
   module: DynamicModule,
   extensions: Omit<KmeModuleExtensions, 'keySource'>,
 ): DynamicModule {
-  return composeKme(
+  const kme = composeKme(
     module,
     {
       role: 'slave',
@@ -37,10 +40,18 @@ function slaveKme(
             name: ETSI_API_TAG,
             description: 'ETSI GS QKD 014 V1.1.1: the key delivery API for SAEs',
           },
+          SIMULATION_TAG,
         ],
         personalize: personalizeEtsiDocument,
       },
     },
     extensions,
   );
+  return {
+    ...kme,
+    imports: [...(kme.imports ?? []), SlaveSimulationModule],
+    providers: [...(kme.providers ?? []), SeededKeysWarning],
+    // Global, as every KME module: the link's heartbeat finds the simulation's extension here.
+    exports: [...(kme.exports ?? []), SlaveSimulationModule],
+  };
 }

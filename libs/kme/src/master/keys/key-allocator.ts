@@ -13,6 +13,21 @@ export interface AllocatedKeys {
 }
 
 /**
+ * Where key IDs come from: random UUIDs, or (KEY_SEED) a seeded stream, so that runs repeat.
+ * `next` is called inside the store transaction that allocates the keys.
+ */
+export abstract class KeyIdSource {
+  abstract next(count: number): string[];
+}
+
+/** Random version-4 UUIDs. */
+export class RandomKeyIds extends KeyIdSource {
+  next(count: number): string[] {
+    return Array.from({ length: count }, () => randomUUID());
+  }
+}
+
+/**
  * The only allocator of the link: cuts `number` keys of `sizeBits` from the master KME's pool.
  * Call it inside a store transaction together with whatever records the keys.
  */
@@ -21,6 +36,7 @@ export class KeyAllocator {
   constructor(
     private readonly store: MasterKeyStore,
     private readonly shipper: MaterialShipper,
+    private readonly keyIds: KeyIdSource,
   ) {}
 
   allocate(number: number, sizeBits: number): AllocatedKeys {
@@ -31,7 +47,7 @@ export class KeyAllocator {
       epoch: this.store.material.epoch,
       ranges,
       keyBytes,
-      keyIds: Array.from({ length: number }, () => randomUUID()),
+      keyIds: this.keyIds.next(number),
       material: bytes,
     };
   }

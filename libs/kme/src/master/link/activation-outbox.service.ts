@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
@@ -17,6 +18,15 @@ const MESSAGES_IN_FLIGHT = 4;
 const RETRY_MS = 250;
 /** How long a stopping KME goes on shipping the outbox. */
 const SHUTDOWN_FLUSH_MS = 2_000;
+
+/**
+ * Runs before each activation message is published (an extension point, optional): the
+ * simulation's relay_delay fault holds messages back here, in order.
+ */
+export abstract class ActivationPublishHook {
+  /** Resolves when the message may go; undefined to publish at once. */
+  abstract beforePublish(): Promise<void> | undefined;
+}
 
 /**
  * The transactional outbox of activations: enc_keys at the master KME records the activation in
@@ -41,6 +51,7 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly store: MasterKeyStore,
     private readonly publisher: LinkPublisher,
+    @Optional() private readonly hook?: ActivationPublishHook,
   ) {}
 
   /** Activations committed and not yet confirmed by the broker. */
@@ -94,7 +105,9 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
     const flight = this.inFlight;
     flight.push(message);
     this.sentThrough = through;
-    this.publisher.publishActivations(this.messageOf(entries)).then(
+    const publish = () => this.publisher.publishActivations(this.messageOf(entries));
+    const gate = this.hook?.beforePublish();
+    (gate === undefined ? publish() : gate.then(publish)).then(
       () => {
         // A message of a flight abandoned after a failure: its entries are shipped again.
         if (flight !== this.inFlight) return;

@@ -1,6 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { LinkPublisher } from '@app/broker';
-import type { LinkSyncRequestDto, LinkSyncResponseDto } from '@app/internal-client';
+import type {
+  LinkSimulationSyncDto,
+  LinkSyncRequestDto,
+  LinkSyncResponseDto,
+} from '@app/internal-client';
 import { MasterKeyStore } from '@app/key-pool';
 
 /** A slave KME that has not said hello for this long is treated as gone. */
@@ -11,6 +15,14 @@ const RESET_RETRY_MS = 30_000;
 
 /** Name, in the master KME's store, of the slave KME store the link is synchronised with. */
 const SLAVE_STORE = 'link.slave-store-id';
+
+/**
+ * What the simulation adds to the heartbeat (an extension point, optional): the link's state and
+ * the faults aimed at the slave KME in the answer, after reading the slave KME's report.
+ */
+export abstract class LinkSyncExtension {
+  abstract answer(hello: LinkSyncRequestDto): LinkSimulationSyncDto;
+}
 
 /**
  * Who the slave KME is, and whether the two stores agree. Both keep their material across
@@ -33,6 +45,7 @@ export class SlaveLinkService {
   constructor(
     private readonly store: MasterKeyStore,
     private readonly publisher: LinkPublisher,
+    @Optional() private readonly extension?: LinkSyncExtension,
   ) {}
 
   /** A synchronised slave KME that said hello recently. */
@@ -55,6 +68,29 @@ export class SlaveLinkService {
   }
 
   async sync(hello: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
+    const answer = await this.synchronise(hello);
+    const simulation = this.extension?.answer(hello);
+    return simulation === undefined ? answer : { ...answer, simulation };
+  }
+
+  /**
+   * Makes the synchronised slave KME drop its material below `fromOffset` (a link reset of the
+   * same epoch, for the store it has), after the master KME dropped its own. Keys already
+   * activated keep their bytes: the caller publishes this only once their activations are on the
+   * queue ahead of it. False when no slave KME store is known yet.
+   */
+  async resetSlaveMaterial(fromOffset: number, reason: string): Promise<boolean> {
+    const slaveStoreId = this.store.values.get(SLAVE_STORE);
+    if (slaveStoreId === undefined) return false;
+    const epoch = this.store.material.epoch;
+    await this.publisher.publishReset({ epoch, fromOffset, slaveStoreId });
+    this.logger.warn(
+      `link reset: ${reason}; material of epoch ${epoch} is valid from offset ${fromOffset}`,
+    );
+    return true;
+  }
+
+  private async synchronise(hello: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
     this.lastHeartbeatAt = Date.now();
     this.slaveConsuming = hello.consuming;
     const epoch = this.store.material.epoch;

@@ -1,17 +1,32 @@
 import {
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { LinkConsumer } from '@app/broker';
-import { InternalClient } from '@app/internal-client';
+import {
+  InternalClient,
+  type LinkSimulationSyncDto,
+  type SimulationReportDto,
+} from '@app/internal-client';
 import { SlaveKeyStore } from '@app/key-pool';
 
 /** How often the slave KME says hello to the master KME; see SLAVE_HEARTBEAT_STALE_MS there. */
 const HEARTBEAT_MS = 1_000;
 /** Without an answer for this long, the master KME counts as unreachable. */
 const MASTER_STALE_MS = 3_000;
+
+/**
+ * What the simulation adds to the heartbeat (an extension point, optional): a report in each
+ * hello, and the simulated link and its faults from each answer.
+ */
+export abstract class SlaveSyncExtension {
+  abstract report(): SimulationReportDto;
+  /** The simulation's part of an answer; undefined when the master KME sent none. */
+  abstract answered(simulation: LinkSimulationSyncDto | undefined): void;
+}
 
 /**
  * Keeps the link up from the slave KME's side: says hello to the master KME every second with what its store holds, which lets the master KME resume the link
@@ -30,6 +45,7 @@ export class LinkSyncService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly store: SlaveKeyStore,
     private readonly consumer: LinkConsumer,
     private readonly client: InternalClient,
+    @Optional() private readonly extension?: SlaveSyncExtension,
   ) {}
 
   /** The master KME agrees with this KME's store: keys can be shared. */
@@ -60,10 +76,12 @@ export class LinkSyncService implements OnApplicationBootstrap, BeforeApplicatio
         consuming: this.consumer.consuming,
         epoch: this.store.material.epoch,
         receivedEnd: this.store.material.receivedEnd,
+        ...(this.extension === undefined ? {} : { simulation: this.extension.report() }),
       })
       .then(
         (answer) => {
           this.lastAnswerAt = Date.now();
+          this.extension?.answered(answer.simulation);
           this.resetUnderway = answer.reset;
           this.report(
             answer.reset
