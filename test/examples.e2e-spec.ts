@@ -114,7 +114,7 @@ describe('example: hardened master KME (helmet, per-SAE rate limit, own controll
     // Once over, it stays refused for the rest of the window.
     expect(statuses.slice(first429).every((status) => status === 429)).toBe(true);
     const refused = answers[first429];
-    expectEtsiError(refused, 429);
+    expectEtsiError(refused, 429, 'ThrottlerException: Too Many Requests');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expectHelmetHeaders(refused);
     expectEtsiError(await sae1.post(encPath('sae-2'), { number: 1 }), 429);
