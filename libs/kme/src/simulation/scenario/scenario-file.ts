@@ -5,7 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '@app/config';
 import { InvalidRequestError } from '@app/etsi-api';
 import { faultSpecOf, type FaultSpec } from '../faults/fault-spec';
-import { applyChange, type LinkChange, type LinkSetup } from '../link/link-setup';
+import {
+  applyChange,
+  LINK_CHANGE_MEMBERS,
+  type LinkChange,
+  type LinkSetup,
+} from '../link/link-setup';
 import { ScenarioDto, type ScenarioStepDto } from './scenario.dto';
 
 /** What a step does. */
@@ -83,7 +88,7 @@ function stepOf(step: ScenarioStepDto): ScenarioStep {
       at: step.at,
       action: {
         kind: 'link',
-        change: { ...step.link },
+        change: changeOf(step.link),
         ...(step.for === undefined ? {} : { forS: step.for }),
       },
     };
@@ -91,6 +96,12 @@ function stepOf(step: ScenarioStepDto): ScenarioStep {
   if (step.fault !== undefined)
     return { at: step.at, action: { kind: 'fault', fault: faultSpecOf(step.fault) } };
   return { at: step.at, action: { kind: 'drain' } };
+}
+
+/** The members the step gives, and only those. */
+function changeOf(link: LinkChange): LinkChange {
+  const given = LINK_CHANGE_MEMBERS.filter((member) => link[member] !== undefined);
+  return Object.fromEntries(given.map((member) => [member, link[member]]));
 }
 
 /** Applies the link changes, and their ends, in the order they will happen. */
