@@ -28,9 +28,12 @@ export class SaeAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<SaeRequest>();
     const identity = peerIdentityOf(request);
     if (!identity.verified) throw new UnauthenticatedError(identity.reason);
-    const saeId = identity.certificate.commonName;
-    if (saeId === undefined)
-      throw new UnauthenticatedError('the client certificate has no subject CN');
+    const saeId = this.identity.saeIdOf(identity.certificate);
+    if (saeId === undefined) {
+      throw new UnauthenticatedError(
+        `the client certificate has no SAE ID: it must carry ${this.identity.describes}`,
+      );
+    }
     if (!this.attached.has(saeId)) {
       throw new UnauthenticatedError(
         `certificate ${this.identity.label}=${saeId} is not an SAE attached to this KME`,
