@@ -45,11 +45,18 @@ export class EtsiKeyService {
     callerSaeId: string,
     slaveSaeId: string,
     input: KeyRequestInput,
+    requestId?: string,
   ): Promise<KeyContainerDto> {
     const request = this.policy.checkKeyRequest(callerSaeId, slaveSaeId, input);
     const keys = await this.delivery.allocateKeys({ masterSaeId: callerSaeId, ...request });
     this.events?.publish(
-      deliveryEventOf({ route: 'enc_keys', callerSaeId, peerSaeIds: request.slaveSaeIds, keys }),
+      deliveryEventOf({
+        route: 'enc_keys',
+        callerSaeId,
+        peerSaeIds: request.slaveSaeIds,
+        keys,
+        requestId,
+      }),
     );
     return container(keys);
   }
@@ -58,6 +65,7 @@ export class EtsiKeyService {
     callerSaeId: string,
     masterSaeId: string,
     keyIds: readonly string[],
+    requestId?: string,
   ): Promise<KeyContainerDto> {
     this.policy.checkPeerSae('master_SAE_ID', masterSaeId, callerSaeId);
     const normalized = keyIds.map((id) => id.toLowerCase());
@@ -72,7 +80,13 @@ export class EtsiKeyService {
     }
     const keys = await this.delivery.retrieveKeys({ callerSaeId, masterSaeId, keyIds: normalized });
     this.events?.publish(
-      deliveryEventOf({ route: 'dec_keys', callerSaeId, peerSaeIds: [masterSaeId], keys }),
+      deliveryEventOf({
+        route: 'dec_keys',
+        callerSaeId,
+        peerSaeIds: [masterSaeId],
+        keys,
+        requestId,
+      }),
     );
     return container(keys);
   }

@@ -29,6 +29,7 @@ import { KeyRequestDto } from './dto/key-request.dto';
 import { DecKeysQueryDto, EncKeysQueryDto } from './dto/query.dto';
 import { StatusDto } from './dto/status.dto';
 import { MUTUAL_TLS_SCHEME } from '@app/kme-server';
+import { RequestId } from '@app/observability';
 import { EtsiKeyService } from './etsi-key.service';
 import { NoQueryParametersPipe } from './validation/etsi-validation.pipe';
 
@@ -105,8 +106,9 @@ export class EtsiKeysController {
     @CallerSae() caller: string,
     @Param('slave_SAE_ID') slaveSaeId: string,
     @Query() query: EncKeysQueryDto,
+    @RequestId() requestId: string,
   ): Promise<KeyContainerDto> {
-    return this.keys.encKeys(caller, slaveSaeId, query);
+    return this.keys.encKeys(caller, slaveSaeId, query, requestId);
   }
 
   @Post(':slave_SAE_ID/enc_keys')
@@ -139,8 +141,9 @@ export class EtsiKeysController {
     @Param('slave_SAE_ID') slaveSaeId: string,
     @Query(NoQueryParametersPipe) _query: unknown,
     @Body() body: KeyRequestDto,
+    @RequestId() requestId: string,
   ): Promise<KeyContainerDto> {
-    return this.keys.encKeys(caller, slaveSaeId, body);
+    return this.keys.encKeys(caller, slaveSaeId, body, requestId);
   }
 
   @Get(':master_SAE_ID/dec_keys')
@@ -154,8 +157,9 @@ export class EtsiKeysController {
     @CallerSae() caller: string,
     @Param('master_SAE_ID') masterSaeId: string,
     @Query() query: DecKeysQueryDto,
+    @RequestId() requestId: string,
   ): Promise<KeyContainerDto> {
-    return this.keys.decKeys(caller, masterSaeId, [query.key_ID]);
+    return this.keys.decKeys(caller, masterSaeId, [query.key_ID], requestId);
   }
 
   @Post(':master_SAE_ID/dec_keys')
@@ -173,11 +177,13 @@ export class EtsiKeysController {
     @Param('master_SAE_ID') masterSaeId: string,
     @Query(NoQueryParametersPipe) _query: unknown,
     @Body() body: KeyIdsDto,
+    @RequestId() requestId: string,
   ): Promise<KeyContainerDto> {
     return this.keys.decKeys(
       caller,
       masterSaeId,
       body.key_IDs.map((entry) => entry.key_ID),
+      requestId,
     );
   }
 }

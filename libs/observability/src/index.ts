@@ -16,3 +16,4 @@ export { KmeLoggerModule, type KmeLoggerAsyncOptions } from './logging/kme-logge
 export type { KmeLogFormat, KmeLogLevel, KmeLoggerOptions } from './logging/kme-logger.options';
 export { useKmeLogger } from './logging/use-kme-logger';
 export { REQUEST_ID_HEADER } from './logging/request-id';
+export { RequestId } from './logging/request-id.decorator';

@@ -11,6 +11,7 @@ export interface DeliveryOf {
   readonly callerSaeId: string;
   readonly peerSaeIds: readonly string[];
   readonly keys: readonly KeyOfDelivery[];
+  readonly requestId?: string;
 }
 
 /**
@@ -22,6 +23,7 @@ export function deliveryEventOf({
   callerSaeId,
   peerSaeIds,
   keys,
+  requestId,
 }: DeliveryOf): DeliveryEvent {
   return {
     route,
@@ -29,5 +31,6 @@ export function deliveryEventOf({
     peerSaeIds: [...peerSaeIds],
     keyIds: keys.map((key) => key.keyId),
     keySizeBits: keys.length === 0 ? 0 : keys[0].key.length * 8,
+    ...(requestId === undefined ? {} : { requestId }),
   };
 }

@@ -7,6 +7,8 @@ export interface DeliveryEvent {
   readonly peerSaeIds: readonly string[];
   readonly keyIds: readonly string[];
   readonly keySizeBits: number;
+  /** The ID of the request that received the keys (its `X-Request-Id`), when it had one. */
+  readonly requestId?: string;
 }
 
 /** Told of every delivery (an extension point for audit, billing, alerting). */

@@ -20,6 +20,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { applyKmePlatform, createKmeHttpAdapter } from '@app/kme-server';
 import { deliveryEventOf } from '../delivery/delivery-event';
+import { RequestId } from '../logging/request-id.decorator';
 import { DeliveryEvents } from '../delivery/delivery-events.service';
 import { DeliveryEventsModule } from '../delivery/delivery-events.module';
 import { KmeTelemetry } from '../kme-telemetry.port';
@@ -116,6 +117,7 @@ export class FakeKeysController {
   @Get(':slave_SAE_ID/enc_keys')
   encKeys(
     @Param('slave_SAE_ID') slaveSaeId: string,
+    @RequestId() requestId: string,
     @Query('number') number?: string,
   ): { keys: { key_ID: string; key: string }[] } {
     const count = Number(number ?? '1');
@@ -126,7 +128,13 @@ export class FakeKeysController {
     handedOut.keyIds = keys.map((key) => key.keyId);
     handedOut.keys = keys.map((key) => key.key);
     this.events.publish(
-      deliveryEventOf({ route: 'enc_keys', callerSaeId: 'sae-1', peerSaeIds: [slaveSaeId], keys }),
+      deliveryEventOf({
+        route: 'enc_keys',
+        callerSaeId: 'sae-1',
+        peerSaeIds: [slaveSaeId],
+        keys,
+        requestId,
+      }),
     );
     const container = {
       keys: keys.map(({ keyId, key }) => ({ key_ID: keyId, key: key.toString('base64') })),

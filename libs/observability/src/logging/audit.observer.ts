@@ -17,6 +17,10 @@ export class AuditLog extends DeliveryObserver {
   delivered(event: DeliveryEvent): void {
     this.logger.info(
       {
+        // Bound already when the request has its own logger (LOG_LEVEL=debug), else said here.
+        ...(event.requestId === undefined || this.logger.logger.bindings().reqId !== undefined
+          ? {}
+          : { reqId: event.requestId }),
         route: event.route,
         sae: event.callerSaeId,
         peer_saes: event.peerSaeIds,

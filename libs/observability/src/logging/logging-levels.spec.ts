@@ -42,7 +42,8 @@ describe('log levels', () => {
       new Logger('Probe').warn('at info');
       await eventually(() => capture.entries.find((e) => e.msg === 'at info'));
       const requestLines = capture.entries.filter((e) => e.reqId !== undefined);
-      expect(requestLines.map((e) => e.msg)).toEqual(['keys delivered']);
+      // The audit line names its request, though no request has a logger of its own at info.
+      expect(requestLines.map((e) => [e.msg, e.reqId])).toEqual([['keys delivered', 'info-1']]);
       expect(capture.text).not.toContain('not at info');
     });
   });

@@ -168,6 +168,11 @@ describe('KmeLoggerModule.forRoot({ format: "json", level: "debug" })', () => {
         key_size_bits: 256,
         count: 3,
       });
+      // Once: the request's own logger binds it, and the audit line does not say it again.
+      const rawLine = capture.text
+        .split('\n')
+        .find((line) => line.includes('"audit-1"') && line.includes('keys delivered'));
+      expect(rawLine?.match(/"reqId"/g)).toHaveLength(1);
     });
 
     it('never let a key’s bytes reach the output, in base64, hex or as a byte array', async () => {
