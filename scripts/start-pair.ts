@@ -10,6 +10,7 @@ import { KmePair, readyMessage } from './lib/kme-pair';
 import { makePrefix, prefixLines } from './lib/line-prefixer';
 import { canConnect, isPortFree } from './lib/net-util';
 import { PrivateRabbitMq } from './lib/private-rabbitmq';
+import { describeStop, stoppedCleanly } from './lib/processes';
 
 const ROOT = resolve(__dirname, '..');
 const MASTER_PORT = 8000;
@@ -214,7 +215,12 @@ async function shutdown(code: number, reason: string): Promise<void> {
   shuttingDown = true;
   say(reason);
   try {
-    await pair?.stop();
+    for (const { label, outcome, graceMs } of (await pair?.stop()) ?? []) {
+      // A KME that needed SIGKILL, or failed its own stop, is news: say so, and exit 1.
+      if (stoppedCleanly(outcome)) continue;
+      say(`${label} ${describeStop(outcome, graceMs)}`);
+      code = 1;
+    }
     if (broker) {
       say('stopping the private RabbitMQ');
       await broker.stop();

@@ -100,8 +100,12 @@ describe('KmePair', () => {
     const pids = pair.pids;
     expect(pids).toHaveLength(2);
 
-    await pair.stop();
+    const stopped = await pair.stop();
     expect(pids.filter(isAlive)).toEqual([]);
+    expect(stopped.map(({ label, outcome }) => [label, outcome.escalated])).toEqual([
+      ['kme-1', false],
+      ['kme-2', false],
+    ]);
     expect(output).toContain(
       `[kme-1] listening on ${ports[0]} with amqp://guest:guest@localhost:1\n`,
     );
@@ -120,9 +124,16 @@ describe('KmePair', () => {
     pair.start();
     await pair.waitReady();
     const pids = pair.pids;
-    await pair.stop();
+    const stopped = await pair.stop();
     expect(pids.filter(isAlive)).toEqual([]);
     expect(output).toContain('[kme-1] ignoring SIGTERM');
+    // Reported, not hidden: the launcher says so and exits 1.
+    expect(stopped.map(({ label, outcome }) => [label, outcome.escalated, outcome.signal])).toEqual(
+      [
+        ['kme-1', true, 'SIGKILL'],
+        ['kme-2', true, 'SIGKILL'],
+      ],
+    );
   }, 30_000);
 
   it('reports a KME that exits on its own and fails waitReady', async () => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { forEachLine, makePrefix, prefixLines, type Color } from './line-prefixer';
 import { waitFor200 } from './https-probe';
-import { hasExited, sendSignal, stopChild } from './processes';
+import { hasExited, sendSignal, stopChild, type StopOutcome } from './processes';
 
 export interface KmeSpec {
   /** Output prefix and name in messages, e.g. `kme-1`. */
@@ -20,10 +20,17 @@ export interface KmePairOptions {
   env?: NodeJS.ProcessEnv;
   readyPath?: string;
   readyTimeoutMs?: number;
-  /** How long a KME has between SIGTERM and SIGKILL. */
+  /** How long a KME has between SIGTERM and SIGKILL (default: past a KME's own 10 s deadline). */
   stopGraceMs?: number;
   useColor?: boolean;
   write?: (text: string) => void;
+}
+
+/** How stop() went for one KME: a caller reports those that needed SIGKILL or exited non-zero. */
+export interface KmeStopped {
+  label: string;
+  outcome: StopOutcome;
+  graceMs: number;
 }
 
 export interface KmeExit {
@@ -81,12 +88,22 @@ export class KmePair {
     );
   }
 
-  /** SIGTERM to every KME, SIGKILL to those still there after the grace period. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM to every KME, SIGKILL to those still there after the grace period; says how each
+   * stopped, so that a hung shutdown is reported rather than hidden by the SIGKILL.
+   */
+  async stop(): Promise<KmeStopped[]> {
     this.stopping = true;
-    const graceMs = this.options.stopGraceMs ?? 5_000;
-    await Promise.all(this.running.map(({ child }) => stopChild(child, graceMs, true)));
+    const graceMs = this.options.stopGraceMs ?? 12_000;
+    const stopped = await Promise.all(
+      this.running.map(async ({ spec, child }) => ({
+        label: spec.label,
+        outcome: await stopChild(child, graceMs, true),
+        graceMs,
+      })),
+    );
     process.removeListener('exit', this.killOnExit);
+    return stopped;
   }
 
   /** For a second Ctrl-C: no more waiting. */

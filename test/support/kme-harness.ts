@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { findFreePort } from '../../scripts/lib/net-util';
-import { stopChild, waitForExit } from '../../scripts/lib/processes';
+import {
+  describeStop,
+  stopChild,
+  stoppedCleanly,
+  waitForExit,
+  type StopOutcome,
+} from '../../scripts/lib/processes';
 import { e2eAmqpUrl } from './broker';
 import { E2E_PKI_DIR, REPO_ROOT, entryOf } from './e2e-paths';
 
@@ -77,6 +83,12 @@ export const certificateOf = (name: string): { cert: Buffer; key: Buffer } => ({
   key: pem(`${name}.key`),
 });
 
+/**
+ * How long a KME may take from SIGTERM to its exit before the harness kills it (and fails the
+ * test): past the KME's own 10 s deadline, so that a KME that misses it says so itself.
+ */
+const STOP_GRACE_MS = 12_000;
+
 /** One KME process, built from dist/, with its output kept for failure messages. */
 export class KmeProcess {
   private child: ChildProcess | undefined;
@@ -117,9 +129,20 @@ export class KmeProcess {
     await this.waitUntilServing(child);
   }
 
-  /** Graceful stop, as an operator's SIGTERM. */
-  async stop(): Promise<void> {
-    if (this.child) await stopChild(this.child, 10_000);
+  /**
+   * Graceful stop, as an operator's SIGTERM. Fails (after killing it) when the KME needed SIGKILL
+   * or exited other than with 0: a hung or failed shutdown must fail the test, not pass unseen.
+   */
+  async stop(): Promise<StopOutcome | undefined> {
+    if (!this.child) return undefined;
+    const outcome = await stopChild(this.child, STOP_GRACE_MS);
+    if (!stoppedCleanly(outcome)) {
+      throw new Error(
+        `${this.role} KME ${describeStop(outcome, STOP_GRACE_MS)}; a KME stops with exit code 0 ` +
+          `within 10 s of SIGTERM. Its last output:\n${this.log.slice(-4_000)}`,
+      );
+    }
+    return outcome;
   }
 
   /** Sudden death: no shutdown hooks run. */
@@ -245,7 +268,8 @@ export class KmeTestPair {
     try {
       await Promise.all([pair.master.start(), pair.slave.start()]);
     } catch (error) {
-      await pair.stop();
+      // The start failure is the news; a stop failure after it would only hide it.
+      await pair.stop().catch(() => undefined);
       throw error;
     }
     return pair;
@@ -296,9 +320,19 @@ export class KmeTestPair {
     );
   }
 
+  /**
+   * Stops both KMEs (SIGTERM) and removes their data; fails when either needed SIGKILL or exited
+   * with a code other than 0.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.close()));
-    await Promise.all([this.master.stop(), this.slave.stop()]);
+    const stops = await Promise.allSettled([this.master.stop(), this.slave.stop()]);
     rmSync(this.dataRoot, { recursive: true, force: true });
+    const failures = stops.flatMap((stop) =>
+      stop.status === 'rejected'
+        ? [stop.reason instanceof Error ? stop.reason.message : String(stop.reason)]
+        : [],
+    );
+    if (failures.length > 0) throw new Error(failures.join('\n\n'));
   }
 }
