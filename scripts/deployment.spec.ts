@@ -11,11 +11,9 @@ import { dirname, join, posix, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 import { parse } from 'yaml';
 import { KME_ENVIRONMENT_VARIABLES, loadKmeSettings, type KmeRole } from '@app/config';
+import { SHUTDOWN_DEADLINE_MS } from '@app/kme/bootstrap/graceful-shutdown';
 import { DEFAULT_PKI_NAMES, ensureDevPki, leafFiles } from './lib/pki';
 
-// Variables being added by the ops/durability work: the image and compose set them for the KMEs,
-// libs/config does not list them yet. Drop a name here once KME_ENVIRONMENT_VARIABLES has it.
-const VARIABLES_BEING_ADDED: readonly string[] = ['DATA_DIR', 'LOG_FORMAT'];
 /** The `node` user of the official Node images, which the runtime stage runs as. */
 const NODE_USER = '1000:1000';
 
@@ -34,6 +32,7 @@ interface Service {
   healthcheck?: { test?: string | string[] };
   user?: string;
   restart?: string;
+  stop_grace_period?: string;
 }
 interface Instruction {
   keyword: string;
@@ -285,7 +284,7 @@ describe('docker-compose.yml', () => {
     const peer = peerOf(service);
 
     it('sets only variables the config library reads, none of them empty', () => {
-      const known = [...KME_ENVIRONMENT_VARIABLES, ...VARIABLES_BEING_ADDED];
+      const known = KME_ENVIRONMENT_VARIABLES;
       const unknown = Object.keys(env).filter((name) => !known.includes(name));
       expect(unknown).toEqual([]);
       expect(Object.entries(env).filter(([, value]) => value.trim() === '')).toEqual([]);
@@ -370,6 +369,16 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(compose.volumes ?? {})).toContain(source);
       const peerVolume = mounts(peer).find((mount) => mount.split(':')[1] === dataDir);
       expect(peerVolume?.split(':')[0]).not.toBe(source);
+    });
+
+    it('gives it longer than its own stop deadline before Docker kills it', () => {
+      // Compose durations: 15s, 1m30s, 500ms.
+      const grace = services[service].stop_grace_period ?? '10s';
+      const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001 };
+      const parts = [...grace.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)];
+      expect(parts.map(([text]) => text).join('')).toBe(grace);
+      const ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit], 0);
+      expect(ms).toBeGreaterThan(SHUTDOWN_DEADLINE_MS);
     });
 
     it(`runs the ${role} KME build`, () => {
@@ -562,7 +571,7 @@ describe('Dockerfile', () => {
       LOG_FORMAT: 'json',
       DATA_DIR: '/data',
     });
-    const known = [...KME_ENVIRONMENT_VARIABLES, ...VARIABLES_BEING_ADDED, 'NODE_ENV'];
+    const known = [...KME_ENVIRONMENT_VARIABLES, 'NODE_ENV'];
     expect(Object.keys(imageEnv).filter((name) => !known.includes(name))).toEqual([]);
   });
 
