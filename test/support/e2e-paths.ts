@@ -15,3 +15,6 @@ export const entryOf = (role: 'master' | 'slave'): string =>
 /** Where `nest build example-<name>` puts the main.js of `examples/<name>`. */
 export const entryOfExample = (name: string): string =>
   join(REPO_ROOT, 'dist', 'examples', name, 'main.js');
+
+/** The built `kme` CLI (package.json "bin"), run with node as a user's shell would run it. */
+export const CLI_ENTRY = join(REPO_ROOT, 'dist', 'cli', 'cli', 'main.js');

@@ -3,7 +3,14 @@ import { existsSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBuildStale, mtimeOf, newestInputMtime } from '../../scripts/lib/build-check';
 import { ensureDevPki, makeForeignClientCert } from '../../scripts/lib/pki';
-import { E2E_PKI_DIR, E2E_PKI_NAMES, REPO_ROOT, entryOf, entryOfExample } from './e2e-paths';
+import {
+  CLI_ENTRY,
+  E2E_PKI_DIR,
+  E2E_PKI_NAMES,
+  REPO_ROOT,
+  entryOf,
+  entryOfExample,
+} from './e2e-paths';
 
 /** The example applications under examples/ (each a directory with its tsconfig.app.json). */
 function exampleNames(): string[] {
@@ -17,7 +24,7 @@ function exampleNames(): string[] {
 }
 
 /**
- * The e2e tests run the built KMEs and examples as real processes: build them when a source is
+ * The e2e tests run the built KMEs, examples and CLI as real processes: build them when a source is
  * newer than the build, and make the test PKI (with an untrusted client certificate for sae-1).
  */
 export function prepareE2e(): void {
@@ -25,6 +32,7 @@ export function prepareE2e(): void {
   const entries = [
     ...(['master', 'slave'] as const).map((role) => entryOf(role)),
     ...exampleNames().map((name) => entryOfExample(name)),
+    CLI_ENTRY,
   ];
   if (isBuildStale(entries.map(mtimeOf), inputs)) {
     process.stderr.write('e2e: building the KMEs and the examples (npm run build)\n');

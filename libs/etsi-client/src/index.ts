@@ -1,15 +1,18 @@
 export { EtsiClient, ETSI_KEYS_PATH, type MethodChoice } from './etsi-client';
-export { SimulationClient, SIMULATION_PATH, DASHBOARD_DATA_PATH } from './simulation-client';
+export { SimulationClient, SIMULATION_PATH } from './simulation-client';
+export { DashboardClient, DASHBOARD_DATA_PATH } from './dashboard-client';
 export {
   KmeTransport,
   DEFAULT_CONNECTIONS,
   DEFAULT_TIMEOUT_MS,
   type HttpMethod,
   type KmeClientOptions,
+  type RawRequest,
   type RawResponse,
   type TransportRequest,
 } from './kme-transport';
 export type {
+  AnonymousCredentials,
   FileOrContents,
   PemCredentials,
   Pkcs12Credentials,
@@ -27,8 +30,16 @@ export {
   type HttpErrorAnswer,
 } from './errors';
 export type {
-  ActiveFault,
   DashboardData,
+  DashboardEvent,
+  DashboardKme,
+  DashboardKmeData,
+  DashboardLink,
+  DashboardLinkStatus,
+  DashboardPeer,
+} from './dashboard.types';
+export type {
+  ActiveFault,
   DrainResult,
   FaultSpec,
   LinkPatch,

@@ -262,3 +262,61 @@ describe('onResponse', () => {
     ]);
   });
 });
+
+describe('send', () => {
+  it('sends method, path, headers and body exactly as given, whatever the answer', async () => {
+    kme.respond(() => ({ status: 415, headers: { 'x-seen': 'yes' }, body: 'not JSON at all' }));
+    const answer = await transport().send({
+      method: 'PUT',
+      path: '/api/v1/keys/sae%2D2/enc_keys?number=1&number=2',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"number": ',
+    });
+
+    expect(kme.last).toMatchObject({
+      method: 'PUT',
+      target: '/api/v1/keys/sae%2D2/enc_keys?number=1&number=2',
+      body: '{"number": ',
+      peerCn: 'sae-1',
+    });
+    expect(kme.last.headers['content-type']).toBe('text/plain');
+    expect(kme.last.headers.accept).toBeUndefined();
+    expect(answer).toMatchObject({
+      method: 'PUT',
+      url: `${kme.url}/api/v1/keys/sae%2D2/enc_keys?number=1&number=2`,
+      status: 415,
+      text: 'not JSON at all',
+    });
+    expect(answer.headers['x-seen']).toBe('yes');
+  });
+
+  it('puts the base URL path prefix before the path and tells onResponse', async () => {
+    const seen: RawResponse[] = [];
+    kme.respond(() => ({ status: 503, body: { message: 'later' } }));
+    const answer = await transport({
+      baseUrl: `${kme.url}/kme-a/`,
+      onResponse: (response) => seen.push(response),
+    }).send({ method: 'GET', path: '/status' });
+
+    expect(kme.last.target).toBe('/kme-a/status');
+    expect(answer.status).toBe(503);
+    expect(seen).toEqual([answer]);
+  });
+
+  it('rejects only when no answer came', async () => {
+    const nobody = transport({ baseUrl: `https://127.0.0.1:${await closedPort()}` });
+    const error = await failureOf(nobody.send({ method: 'GET', path: '/' }));
+    expect(error).toBeInstanceOf(EtsiNetworkError);
+    expect((error as Error).message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('anonymous credentials', () => {
+  it('present no certificate: a KME that requires one refuses the handshake', async () => {
+    const before = kme.requests.length;
+    const anonymous = transport({ tls: { anonymous: true, ca: pki.caFile } });
+    const error = await failureOf(anonymous.json('GET', '/dashboard/data'));
+    expect(error).toBeInstanceOf(EtsiNetworkError);
+    expect(kme.requests).toHaveLength(before);
+  });
+});

@@ -25,7 +25,8 @@ export interface KmeClientOptions {
 }
 
 export interface RawResponse {
-  readonly method: HttpMethod;
+  /** As sent: one of HttpMethod, or whatever `send` was given. */
+  readonly method: string;
   readonly url: string;
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -38,6 +39,19 @@ export interface TransportRequest {
   readonly query?: Readonly<Record<string, string>>;
   /** Sent as JSON with `Content-Type: application/json`; no body and no content type when absent. */
   readonly body?: unknown;
+}
+
+/**
+ * A request exactly as given, for `send`: any method (HEAD, OPTIONS, or one HTTP does not
+ * define), a path with its query as it should appear on the wire, any headers, a body of any bytes.
+ */
+export interface RawRequest {
+  readonly method: string;
+  /** After the base URL's path prefix; not encoded, normalised or checked. */
+  readonly path: string;
+  /** Exactly these headers (undici adds Host, and Content-Length for a body). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
 }
 
 /**
@@ -80,6 +94,37 @@ export class KmeTransport {
       throw new EtsiProtocolError(`${status} answer from ${url} has no body`, url, status, text);
     }
     return parsed as T;
+  }
+
+  /**
+   * The escape hatch: sends `request` as it is, without JSON encoding or an Accept header, and
+   * resolves with whatever answer came, whatever its status. For what the typed methods never send
+   * (malformed bodies, wrong content types, odd methods) and for answers that are not JSON. Only the
+   * absence of an answer rejects (EtsiNetworkError, EtsiTimeoutError, the signal's reason).
+   */
+  async send(request: RawRequest): Promise<RawResponse> {
+    const fullPath = this.pathPrefix + request.path;
+    const url = this.origin + fullPath;
+    const answer = await this.deadlined(url, async (signal) => {
+      const response = await this.agent.request({
+        origin: this.origin,
+        path: fullPath,
+        method: request.method as HttpMethod,
+        headers: { ...request.headers },
+        body: request.body,
+        signal,
+      });
+      const text = await response.body.text();
+      return {
+        method: request.method,
+        url,
+        status: response.statusCode,
+        headers: response.headers,
+        text,
+      };
+    });
+    this.options.onResponse?.(answer);
+    return answer;
   }
 
   /** As `json`, for routes that may answer without a body (204): undefined then. */

@@ -1,15 +1,9 @@
+import { DASHBOARD_DATA_PATH } from './dashboard-client';
+import type { DashboardData } from './dashboard.types';
 import { KmeTransport, type KmeClientOptions } from './kme-transport';
-import type {
-  ActiveFault,
-  DashboardData,
-  DrainResult,
-  FaultSpec,
-  LinkPatch,
-  LinkState,
-} from './simulation.types';
+import type { ActiveFault, DrainResult, FaultSpec, LinkPatch, LinkState } from './simulation.types';
 
 export const SIMULATION_PATH = '/api/sim/v1';
-export const DASHBOARD_DATA_PATH = '/dashboard/data';
 
 /**
  * An operator's client for the master KME's simulation API: inspect and steer the simulated
@@ -54,7 +48,7 @@ export class SimulationClient {
     await this.transport.jsonOrEmpty<unknown>('DELETE', `${SIMULATION_PATH}/faults`);
   }
 
-  /** What the dashboard shows (pool levels, rates, link); served by both KMEs. */
+  /** What the dashboard shows (pool levels, rates, link); served by both KMEs (DashboardClient). */
   dashboardData(): Promise<DashboardData> {
     return this.transport.json<DashboardData>('GET', DASHBOARD_DATA_PATH);
   }

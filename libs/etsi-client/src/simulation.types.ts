@@ -12,7 +12,8 @@ export interface LinkState {
   readonly eavesdropper: boolean;
   /** Quantum bit error rate, 0…1. */
   readonly qber: number;
-  readonly secret_key_rate_bps: number;
+  /** 0 while not generating; null for a link without a rate limit (KEY_RATE_BPS=0). */
+  readonly secret_key_rate_bps: number | null;
   readonly distance_km: number | null;
   readonly preset: string | null;
   /** Whether the key source is producing material at this moment. */
@@ -52,9 +53,6 @@ export type FaultSpec = RefuseRequestsFault | RelayDelayFault;
  * (an ID, what remains). Only the spec's members are relied on.
  */
 export type ActiveFault = FaultSpec & { readonly [member: string]: unknown };
-
-/** GET /dashboard/data: not fixed yet, so only "a JSON object" is promised. */
-export type DashboardData = Readonly<Record<string, unknown>>;
 
 /** POST /api/sim/v1/pool/drain: what the KME says it dropped; not fixed yet. */
 export type DrainResult = Readonly<Record<string, unknown>>;

@@ -25,7 +25,17 @@ export interface Pkcs12Credentials {
   readonly ca?: FileOrContents;
 }
 
-export type TlsCredentials = PemCredentials | Pkcs12Credentials;
+/**
+ * No client certificate: for what a KME serves to anyone (its dashboard data, health, docs), and
+ * for tests that a KME refuses a client without one. The TLS handshake still checks the KME.
+ */
+export interface AnonymousCredentials {
+  readonly anonymous: true;
+  /** CA certificate(s) to trust for the KME; the system's roots when omitted. */
+  readonly ca?: FileOrContents;
+}
+
+export type TlsCredentials = PemCredentials | Pkcs12Credentials | AnonymousCredentials;
 
 /**
  * Reads the credentials once and builds the TLS context every connection of a client shares.
@@ -39,7 +49,7 @@ export function secureContextOf(credentials: TlsCredentials): SecureContext {
   if ('p12' in credentials) {
     options.pfx = load(credentials.p12, 'PKCS#12 file');
     options.passphrase = credentials.passphrase;
-  } else {
+  } else if ('cert' in credentials) {
     options.cert = load(credentials.cert, 'client certificate');
     options.key = load(credentials.key, 'private key');
   }

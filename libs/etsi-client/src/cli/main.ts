@@ -12,6 +12,12 @@ process.on('SIGINT', () => {
   interrupt.abort(new Error('interrupted'));
 });
 
+// A reader that went away (`kme enc … | head -1`) is no error of ours: stop quietly, as cat does.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 void runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { EtsiHttpError } from '../errors';
 import { errorText } from '../error-text';
-import { SimulationClient } from '../simulation-client';
+import { DashboardClient } from '../dashboard-client';
 import { httpsUrl, positiveInteger } from './arguments';
 import {
   addIdentityOptions,
@@ -46,10 +46,10 @@ export function addWatchCommand(program: Command, invocation: Invocation): void 
     io,
     OPERATOR_ID,
   ).action(async (flags: WatchFlags) => {
-    const clients: SimulationClient[] = [];
+    const clients: DashboardClient[] = [];
     try {
       for (const url of flags.kme)
-        clients.push(new SimulationClient(clientOptionsOf(url, flags, io)));
+        clients.push(new DashboardClient(clientOptionsOf(url, flags, io)));
     } catch (error) {
       await Promise.all(clients.map((client) => client.close()));
       invocation.fail(error);
@@ -67,7 +67,7 @@ export function addWatchCommand(program: Command, invocation: Invocation): void 
 
 /** Polls every KME, draws a frame, waits; until `signal` aborts. A KME that fails is shown as such. */
 async function watch(
-  clients: readonly SimulationClient[],
+  clients: readonly DashboardClient[],
   intervalMs: number,
   screen: LiveScreen,
   signal: AbortSignal | undefined,
@@ -82,9 +82,9 @@ async function watch(
   }
 }
 
-async function snapshotOf(client: SimulationClient): Promise<KmeSnapshot> {
+async function snapshotOf(client: DashboardClient): Promise<KmeSnapshot> {
   try {
-    return { url: client.baseUrl, data: await client.dashboardData() };
+    return { url: client.baseUrl, data: await client.data() };
   } catch (error) {
     return {
       url: client.baseUrl,
