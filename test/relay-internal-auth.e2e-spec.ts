@@ -14,6 +14,7 @@ import {
 
 const SYNC = '/api/internal/v1/link/sync';
 const ALLOCATIONS = '/api/internal/v1/allocations';
+const BARRIER = '/api/internal/v1/link/barrier';
 
 const syncBody = (slaveStoreId: string): LinkSyncRequestDto => ({
   slaveStoreId,
@@ -33,12 +34,18 @@ function expectRefused(answer: HttpAnswer, what: string): void {
   }
 }
 
-/** Asks both KME-to-KME routes of the master KME, as a slave KME store that does not exist. */
-async function askInternalApi(client: HttpsClient, madeUpRun: string): Promise<HttpAnswer[]> {
-  return [
-    await client.post(SYNC, syncBody(madeUpRun)),
-    await client.post(ALLOCATIONS, allocationBody(madeUpRun)),
-  ];
+/**
+ * Asks every KME-to-KME route of the master KME, as a slave KME store that does not exist, and
+ * expects each to refuse `who`.
+ */
+async function expectInternalApiRefused(
+  client: HttpsClient,
+  who: string,
+  madeUpRun: string,
+): Promise<void> {
+  expectRefused(await client.post(SYNC, syncBody(madeUpRun)), `${who} ${SYNC}`);
+  expectRefused(await client.post(ALLOCATIONS, allocationBody(madeUpRun)), `${who} ${ALLOCATIONS}`);
+  expectRefused(await client.post(BARRIER, { id: randomUUID() }), `${who} ${BARRIER}`);
 }
 
 /**
@@ -62,9 +69,7 @@ describe('the KME-to-KME API of the master KME admits only the peer KME', () => 
     (sae) =>
       withKmeLogs(pair, async () => {
         const madeUpRun = `intruder-${randomUUID()}`;
-        const [sync, allocation] = await askInternalApi(pair.client('master', sae), madeUpRun);
-        expectRefused(sync, `${sae} ${SYNC}`);
-        expectRefused(allocation, `${sae} ${ALLOCATIONS}`);
+        await expectInternalApiRefused(pair.client('master', sae), sae, madeUpRun);
         expect(pair.master.output).not.toContain(madeUpRun);
       }),
   );
@@ -75,9 +80,7 @@ describe('the KME-to-KME API of the master KME admits only the peer KME', () => 
   ])('the certificate of %s: 401 on every route', (_what, name) =>
     withKmeLogs(pair, async () => {
       const madeUpRun = `intruder-${randomUUID()}`;
-      const [sync, allocation] = await askInternalApi(pair.client('master', name), madeUpRun);
-      expectRefused(sync, `${name} ${SYNC}`);
-      expectRefused(allocation, `${name} ${ALLOCATIONS}`);
+      await expectInternalApiRefused(pair.client('master', name), name, madeUpRun);
       expect(pair.master.output).not.toContain(madeUpRun);
     }),
   );
@@ -87,9 +90,7 @@ describe('the KME-to-KME API of the master KME admits only the peer KME', () => 
       ['no certificate', pair.client('master', undefined)],
       ['an untrusted CA', pair.foreignClient('master')],
     ] as const) {
-      const [sync, allocation] = await askInternalApi(client, `intruder-${randomUUID()}`);
-      expectRefused(sync, `${what} ${SYNC}`);
-      expectRefused(allocation, `${what} ${ALLOCATIONS}`);
+      await expectInternalApiRefused(client, what, `intruder-${randomUUID()}`);
     }
   });
 
@@ -109,7 +110,8 @@ describe('the KME-to-KME API of the master KME admits only the peer KME', () => 
       const madeUpRun = `stranger-${randomUUID()}`;
       const sync = await kme2.post<{ epoch: string; reset: boolean }>(SYNC, syncBody(madeUpRun));
       expect(show(sync)).toMatch(/^200 /);
-      expect(Object.keys(sync.body).sort()).toEqual(['epoch', 'reset']);
+      // The epoch, the reset underway, and the simulated link for the slave KME: nothing else.
+      expect(Object.keys(sync.body).sort()).toEqual(['epoch', 'reset', 'simulation']);
       expect(sync.body.reset).toBe(true);
       await pollUntil('the master KME logging the new era', 5_000, () =>
         Promise.resolve(pair.master.output.includes(madeUpRun) || undefined),

@@ -61,6 +61,16 @@ describe('decodeLinkMessage', () => {
     });
   });
 
+  it('reads a barrier, whose ID must be a UUID', () => {
+    const id = '0f8a3c52-7d1e-4c8b-9b1a-2d5e6f7a8b9c';
+    expect(
+      decodeLinkMessage({ type: LinkMessageType.Barrier, headers: v1, content: json({ id }) }),
+    ).toEqual({ type: LinkMessageType.Barrier, barrier: { id } });
+    expect(
+      refused({ type: LinkMessageType.Barrier, headers: v1, content: json({ id: 'b-1' }) }),
+    ).toMatch(/qkd.barrier has invalid fields: id/);
+  });
+
   it('refuses other schema versions and unknown types', () => {
     const body = json({ activations: [activation] });
     expect(refused({ type: LinkMessageType.Activations, headers: {}, content: body })).toMatch(

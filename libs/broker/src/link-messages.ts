@@ -27,6 +27,11 @@ export enum LinkMessageType {
   Activations = 'qkd.activations',
   /** A new era of the link: material before it is void. */
   LinkReset = 'qkd.link-reset',
+  /**
+   * Asked for by the slave KME, sent behind every activation the master KME had recorded: when
+   * it arrives, the slave KME has applied them all.
+   */
+  Barrier = 'qkd.barrier',
 }
 
 export class MaterialBlockHeaders {
@@ -117,6 +122,12 @@ export class LinkResetMessage {
   slaveStoreId!: string;
 }
 
+export class BarrierMessage {
+  /** Chosen by the slave KME that asked for it. */
+  @IsUUID('all')
+  id!: string;
+}
+
 export type LinkMessage =
   | {
       readonly type: LinkMessageType.MaterialBlock;
@@ -125,7 +136,8 @@ export type LinkMessage =
       readonly bytes: Buffer;
     }
   | { readonly type: LinkMessageType.Activations; readonly activations: ActivationMessage[] }
-  | { readonly type: LinkMessageType.LinkReset; readonly reset: LinkResetMessage };
+  | { readonly type: LinkMessageType.LinkReset; readonly reset: LinkResetMessage }
+  | { readonly type: LinkMessageType.Barrier; readonly barrier: BarrierMessage };
 
 /** Why a message was refused; it goes to the dead-letter queue with this reason logged. */
 export class MalformedLinkMessageError extends Error {
@@ -162,6 +174,11 @@ export function decodeLinkMessage(raw: RawLinkMessage): LinkMessage {
       return {
         type: raw.type,
         reset: validated(LinkResetMessage, parseJson(raw.content), raw.type),
+      };
+    case LinkMessageType.Barrier:
+      return {
+        type: raw.type,
+        barrier: validated(BarrierMessage, parseJson(raw.content), raw.type),
       };
     default:
       throw new MalformedLinkMessageError(`unknown message type ${String(raw.type)}`);

@@ -6,6 +6,7 @@ import {
   LinkMessageType,
   SCHEMA_VERSION,
   SCHEMA_VERSION_HEADER,
+  type BarrierMessage,
   type LinkResetMessage,
 } from './link-messages';
 
@@ -56,6 +57,11 @@ export class LinkPublisher {
 
   publishReset(reset: LinkResetMessage): Promise<void> {
     return this.publishJson(LinkMessageType.LinkReset, reset);
+  }
+
+  /** Behind everything published and confirmed before it, on the same queue and channel. */
+  publishBarrier(barrier: BarrierMessage): Promise<void> {
+    return this.publishJson(LinkMessageType.Barrier, barrier);
   }
 
   private publishJson(type: LinkMessageType, body: object): Promise<void> {

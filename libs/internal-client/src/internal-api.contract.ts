@@ -24,6 +24,24 @@ export const INTERNAL_API_PREFIX = 'api/internal/v1';
 export const INTERNAL_API_TAG = 'kme-internal';
 export const SYNC_PATH = 'link/sync';
 export const ALLOCATIONS_PATH = 'allocations';
+export const BARRIER_PATH = 'link/barrier';
+
+/** The slave KME asks for a barrier behind every activation recorded so far. */
+export class BarrierRequestDto {
+  @ApiProperty({
+    description: 'ID of the barrier message, chosen by the slave KME',
+    example: '0f8a3c52-7d1e-4c8b-9b1a-2d5e6f7a8b9c',
+  })
+  @IsUUID('all')
+  id!: string;
+}
+
+/** The barrier is on the queue: the slave KME will have applied every earlier activation when it arrives. */
+export class BarrierResponseDto {
+  @ApiProperty({ description: 'ID of the barrier message now on the queue' })
+  @IsUUID('all')
+  id!: string;
+}
 
 /** The simulated QKD link as the master KME sees it, carried to the slave KME by the heartbeat. */
 export class SyncedLinkStateDto {

@@ -8,6 +8,8 @@ import { fromAllocationError } from './allocation-errors';
 import {
   ALLOCATIONS_PATH,
   AllocationResponseDto,
+  BARRIER_PATH,
+  BarrierResponseDto,
   INTERNAL_API_PREFIX,
   LinkSyncResponseDto,
   MAX_ALLOCATIONS_PER_CALL,
@@ -55,6 +57,14 @@ export class InternalClient implements OnModuleDestroy {
 
   sync(body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
     return this.post(SYNC_PATH, body, LinkSyncResponseDto);
+  }
+
+  /**
+   * Asks the master KME to put barrier `id` on the link's queue behind every activation it has
+   * recorded; resolves once it is there.
+   */
+  async barrier(id: string): Promise<void> {
+    await this.post(BARRIER_PATH, { id }, BarrierResponseDto);
   }
 
   /**

@@ -37,6 +37,10 @@ export class SqliteOutbox implements Outbox, Reloadable {
     return this.count;
   }
 
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
   reload(): void {
     const { n, last } = this.selectCount.get() ?? { n: 0, last: null };
     const removed = Number(this.meta.get(REMOVED_THROUGH) ?? 0);

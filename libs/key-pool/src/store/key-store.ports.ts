@@ -111,6 +111,8 @@ export interface OutboxEntry {
  */
 export interface Outbox {
   readonly size: number;
+  /** The sequence number of the last message added so far (0 before the first). */
+  readonly lastSeq: number;
   /** Adds a message; returns its sequence number (increasing). */
   add(body: string): number;
   /** Up to `limit` entries with a sequence number above `afterSeq`, in order. */

@@ -41,6 +41,7 @@ import { MasterTelemetry } from './master-telemetry';
     MasterKeyDelivery,
     SlaveLinkService,
     SlaveAllocationService,
+    ActivationOutbox,
     KmeTelemetry,
   ],
 })

@@ -37,6 +37,7 @@ describe('docs/openapi.json', () => {
     );
     expect(internal.map(([path]) => path).sort()).toEqual([
       '/api/internal/v1/allocations',
+      '/api/internal/v1/link/barrier',
       '/api/internal/v1/link/sync',
     ]);
     for (const [, item] of internal) expect(item.post?.tags).toEqual(['kme-internal']);

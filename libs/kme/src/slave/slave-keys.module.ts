@@ -9,6 +9,7 @@ import { KmeTelemetry } from '@app/observability';
 import { KeyStoreLifecycle } from '../key-store-lifecycle';
 import { brokerOptionsOf, openKeyStoreOf } from '../module-options';
 import { SlaveKeyDelivery } from './keys/slave-key-delivery';
+import { LinkBarrier } from './link/link-barrier.service';
 import { LinkReceiver } from './link/link-receiver.service';
 import { LinkSyncService } from './link/link-sync.service';
 import { SlaveTelemetry } from './slave-telemetry';
@@ -36,6 +37,7 @@ import { SlaveTelemetry } from './slave-telemetry';
     },
     { provide: KeyStore, useExisting: SlaveKeyStore },
     KeyStoreLifecycle,
+    LinkBarrier,
     LinkReceiver,
     LinkSyncService,
     SlaveKeyDelivery,

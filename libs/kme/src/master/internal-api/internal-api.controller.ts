@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -14,12 +15,16 @@ import {
   ALLOCATIONS_PATH,
   AllocationRequestDto,
   AllocationResponseDto,
+  BARRIER_PATH,
+  BarrierRequestDto,
+  BarrierResponseDto,
   INTERNAL_API_PREFIX,
   INTERNAL_API_TAG,
   LinkSyncRequestDto,
   LinkSyncResponseDto,
   SYNC_PATH,
 } from '@app/internal-client';
+import { ActivationOutbox } from '../link/activation-outbox.service';
 import { SlaveLinkService } from '../link/slave-link.service';
 import { PeerKmeGuard } from './peer-kme.guard';
 import { SlaveAllocationService } from './slave-allocation.service';
@@ -39,6 +44,8 @@ export class InternalApiController {
   constructor(
     private readonly slaveLink: SlaveLinkService,
     private readonly allocations: SlaveAllocationService,
+    private readonly outbox: ActivationOutbox,
+    @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
   ) {}
 
   @Post(SYNC_PATH)
@@ -51,6 +58,19 @@ export class InternalApiController {
   @ApiOkResponse({ type: LinkSyncResponseDto })
   sync(@Body() body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
     return this.slaveLink.sync(body);
+  }
+
+  @Post(BARRIER_PATH)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Put a barrier on the link behind every activation recorded so far',
+    description:
+      'Answers once the barrier message is on the queue, behind every activation the master KME had recorded when the call arrived: when the slave KME receives it, it has applied them all, so a key ID it still does not know was never handed out.',
+  })
+  @ApiOkResponse({ type: BarrierResponseDto })
+  async barrier(@Body() body: BarrierRequestDto): Promise<BarrierResponseDto> {
+    await this.outbox.barrier(body.id, this.settings.peerTimeoutMs);
+    return { id: body.id };
   }
 
   @Post(ALLOCATIONS_PATH)

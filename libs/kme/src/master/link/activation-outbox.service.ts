@@ -7,7 +7,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { LinkPublisher, MAX_ACTIVATIONS_PER_MESSAGE, type ActivationMessage } from '@app/broker';
-import { MasterKeyStore, type OutboxEntry } from '@app/key-pool';
+import { MasterKeyStore, UnavailableError, type OutboxEntry } from '@app/key-pool';
 
 /** The part of an activation the outbox keeps; its ID is derived from its place in the outbox. */
 export type PendingActivation = Omit<ActivationMessage, 'id'>;
@@ -47,6 +47,11 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private state = '';
+  /** Barriers waiting for the outbox to ship through a sequence number. */
+  private readonly shipWaiters = new Set<{
+    readonly through: number;
+    readonly shipped: () => void;
+  }>();
 
   constructor(
     private readonly store: MasterKeyStore,
@@ -73,6 +78,43 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
       this.send(entries);
     }
     if (!this.publisher.connected) this.retryLater('the message broker is unreachable');
+  }
+
+  /**
+   * Puts barrier `id` on the link's queue once the broker confirmed every activation recorded
+   * before this call: the barrier reaches the slave KME behind them all. Throws an
+   * UnavailableError when they are not confirmed within `timeoutMs`.
+   */
+  async barrier(id: string, timeoutMs: number): Promise<void> {
+    await this.shippedThrough(this.store.outbox.lastSeq, timeoutMs);
+    await this.publisher.publishBarrier({ id });
+  }
+
+  private shippedThrough(seq: number, timeoutMs: number): Promise<void> {
+    if (this.hasShipped(seq)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        through: seq,
+        shipped: () => {
+          clearTimeout(timer);
+          this.shipWaiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.shipWaiters.delete(waiter);
+        reject(
+          new UnavailableError(
+            `activations recorded at the master KME are not on the link's queue yet (${this.store.outbox.size} waiting)`,
+          ),
+        );
+      }, timeoutMs);
+      this.shipWaiters.add(waiter);
+    });
+  }
+
+  private hasShipped(seq: number): boolean {
+    return this.store.outbox.size === 0 || this.confirmedThrough >= seq;
   }
 
   onApplicationBootstrap(): void {
@@ -131,6 +173,9 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
       const { through } = this.inFlight.shift()!;
       this.store.outbox.removeThrough(through);
       this.confirmedThrough = through;
+    }
+    for (const waiter of this.shipWaiters) {
+      if (this.hasShipped(waiter.through)) waiter.shipped();
     }
   }
 

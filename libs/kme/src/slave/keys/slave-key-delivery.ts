@@ -8,6 +8,7 @@ import {
   type KeyRetrievalRequest,
 } from '@app/etsi-api';
 import { InternalClient, type AllocatedKeysDto } from '@app/internal-client';
+import { LinkBarrier } from '../link/link-barrier.service';
 import { LinkSyncService } from '../link/link-sync.service';
 import {
   deliveredKeysOf,
@@ -18,6 +19,12 @@ import {
   type MaterialRange,
 } from '@app/key-pool';
 import { GroupCommit } from '@app/key-store';
+
+/**
+ * How long dec_keys waits for an unknown key before asking the link whether one is on its way:
+ * an activation usually arrives within milliseconds of the master SAE's answer.
+ */
+const ACTIVATION_GRACE_MS = 100;
 
 /**
  * enc_keys for the slave KME's SAEs (the master KME allocates, this KME cuts its own copy) and
@@ -31,6 +38,7 @@ export class SlaveKeyDelivery extends KeyDelivery {
     private readonly client: InternalClient,
     private readonly consumer: LinkConsumer,
     private readonly link: LinkSyncService,
+    private readonly barrier: LinkBarrier,
   ) {
     super();
     this.commits = new GroupCommit(store);
@@ -64,32 +72,63 @@ export class SlaveKeyDelivery extends KeyDelivery {
     return deliveredKeysOf(batch);
   }
 
+  /**
+   * Read-your-writes: the activation of a key the master KME handed out may still be on the
+   * queue. A key ID this KME does not know is "not found" only once a barrier through the link
+   * proved that nothing the master KME recorded is still on its way; otherwise, when
+   * KEY_ID_WAIT_MS passes first, the keys may be held up and the answer is 503.
+   */
   async retrieveKeys(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
-    // Read-your-writes: the activation may still be on the queue behind the master SAE's answer.
     const keys = this.store.activeKeys;
-    await keys.whenPresent(request.keyIds, this.settings.keyIdWaitMs);
+    const waitMs = this.settings.keyIdWaitMs;
+    const graceMs = Math.min(ACTIVATION_GRACE_MS, waitMs);
+    await keys.whenPresent(request.keyIds, graceMs);
     try {
-      return await this.commits.run(() =>
-        keys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
-      );
+      return await this.take(request);
     } catch (error) {
-      // Not here while the link is broken: the activation may be waiting in the broker or in
-      // the master KME's outbox, so "not found" would be a lie the SAE acts on. Ask it to come
-      // back instead.
-      if (error instanceof KeysNotFoundError && error.keyIds.some((id) => !keys.known(id))) {
-        if (!this.consumer.consuming) {
-          throw new KeyServiceUnavailableError(
-            'the message broker is unreachable: the keys may still be on their way from the master KME',
-          );
-        }
-        if (!this.link.masterReachable) {
-          throw new KeyServiceUnavailableError(
-            `the master KME ${this.settings.linkedKmeId} is unreachable: the keys may still be on their way from it`,
-          );
-        }
-      }
-      throw error;
+      if (!this.mayBeOnItsWay(error)) throw error;
     }
+    let barrierPassed = false;
+    const passed = this.barrier.passed(waitMs - graceMs).then((ok) => {
+      barrierPassed = ok;
+    });
+    await Promise.race([keys.whenPresent(request.keyIds, waitMs - graceMs), passed]);
+    try {
+      return await this.take(request);
+    } catch (error) {
+      if (barrierPassed || !this.mayBeOnItsWay(error)) throw error;
+      throw this.heldUp();
+    }
+  }
+
+  private take(request: KeyRetrievalRequest): Promise<DeliveredKey[]> {
+    return this.commits.run(() =>
+      this.store.activeKeys.take(request.keyIds, request.callerSaeId, request.masterSaeId),
+    );
+  }
+
+  /** Some key ID was never seen here: its activation could be on the link still. */
+  private mayBeOnItsWay(error: unknown): boolean {
+    const keys = this.store.activeKeys;
+    return error instanceof KeysNotFoundError && error.keyIds.some((id) => !keys.known(id));
+  }
+
+  /** Why the keys may be on their way, as the SAE's 503. */
+  private heldUp(): KeyServiceUnavailableError {
+    const master = `the master KME ${this.settings.linkedKmeId}`;
+    if (!this.consumer.consuming) {
+      return new KeyServiceUnavailableError(
+        'the message broker is unreachable: the keys may still be on their way from the master KME',
+      );
+    }
+    if (!this.link.masterReachable) {
+      return new KeyServiceUnavailableError(
+        `${master} is unreachable: the keys may still be on their way from it`,
+      );
+    }
+    return new KeyServiceUnavailableError(
+      `the keys may still be on their way from ${master}: the link did not confirm within ${this.settings.keyIdWaitMs} ms that nothing is`,
+    );
   }
 
   /** Its refusals arrive as the domain errors the master KME threw, for the filter to map. */

@@ -13,6 +13,7 @@ import {
   type LinkMessage,
 } from '@app/broker';
 import { KeyPoolError, SlaveKeyStore, rangeLength, rangesInEpoch } from '@app/key-pool';
+import { LinkBarrier } from './link-barrier.service';
 
 /**
  * Applies the link's messages, in queue order, to the slave KME's store: resets start an era,
@@ -27,6 +28,7 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly store: SlaveKeyStore,
     private readonly consumer: LinkConsumer,
+    private readonly barrier: LinkBarrier,
     @Optional() private readonly relay?: RelayMeter,
   ) {}
 
@@ -60,6 +62,10 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
         this.store.transaction(() => {
           for (const activation of message.activations) this.activate(activation);
         });
+        return;
+      case LinkMessageType.Barrier:
+        // Everything queued before it is applied: those that wait for it may go on.
+        this.barrier.arrived(message.barrier.id);
         return;
     }
   }
