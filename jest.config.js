@@ -3,6 +3,7 @@
 const moduleNameMapper = {
   '^@app/batching(|/.*)$': '<rootDir>/libs/batching/src$1',
   '^@app/config(|/.*)$': '<rootDir>/libs/config/src$1',
+  '^@app/dashboard(|/.*)$': '<rootDir>/libs/dashboard/src$1',
   '^@app/key-pool(|/.*)$': '<rootDir>/libs/key-pool/src$1',
   '^@app/key-store(|/.*)$': '<rootDir>/libs/key-store/src$1',
   '^@app/etsi-api(|/.*)$': '<rootDir>/libs/etsi-api/src$1',

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { DashboardPki } from '../../test/dashboard-kme';
+import { PEER_WAIT_MS, PeerReader } from './peer-reader.service';
+
+/** A peer that takes connections and never says a word: not even its side of the TLS handshake. */
+async function silentPeer(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('PeerReader', () => {
+  it('knows no peer when given none, and reads nothing', async () => {
+    const reader = new PeerReader({ capacityBits: 1 });
+    await expect(reader.current()).resolves.toEqual({
+      peer: { kme_id: '', state: 'unknown', read_at: null, error: null, kme: null },
+      data: undefined,
+    });
+    await reader.onModuleDestroy();
+  });
+
+  it('says why when its TLS material cannot make a client, instead of failing at start', async () => {
+    const empty = Buffer.alloc(0);
+    const reader = new PeerReader({
+      capacityBits: 1,
+      peer: {
+        kmeId: 'kme-2',
+        url: 'https://127.0.0.1:9',
+        tls: { ca: empty, cert: empty, key: empty },
+      },
+    });
+    const { peer } = await reader.current();
+    expect(peer).toMatchObject({ kme_id: 'kme-2', state: 'unreachable', kme: null });
+    expect(peer.error).toMatch(/TLS credentials cannot be used/);
+    await reader.onModuleDestroy();
+  });
+
+  it('waits for a peer that hangs until its first read times out, later reads at most PEER_WAIT_MS', async () => {
+    const pki = DashboardPki.create();
+    const peer = await silentPeer();
+    const timeoutMs = 1_500;
+    const reader = new PeerReader({
+      capacityBits: 1,
+      // Reads at most every 50 ms: each call below starts one.
+      sampleIntervalMs: 100,
+      peerTimeoutMs: timeoutMs,
+      peer: {
+        kmeId: 'kme-2',
+        url: peer.url,
+        tls: {
+          ca: pki.ca,
+          cert: readFileSync(pki.file('kme-1.crt')),
+          key: readFileSync(pki.file('kme-1.key')),
+        },
+      },
+    });
+    try {
+      let started = Date.now();
+      const first = await reader.current();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(first.peer).toMatchObject({ kme_id: 'kme-2', state: 'unreachable', kme: null });
+      expect(first.peer.error).toMatch(/^no answer from .* within 1500 ms$/);
+
+      started = Date.now();
+      const second = await reader.current();
+      expect(Date.now() - started).toBeLessThan(PEER_WAIT_MS + 250);
+      expect(second.peer).toEqual(first.peer);
+    } finally {
+      await reader.onModuleDestroy();
+      await peer.close();
+      pki.remove();
+    }
+    // Making the PKI takes seconds on a busy machine.
+  }, 20_000);
+});
