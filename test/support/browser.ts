@@ -50,6 +50,12 @@ export interface BrowserProblem {
   readonly text: string;
 }
 
+export interface OpenOptions {
+  readonly timeoutMs?: number;
+  /** Default `networkidle`. */
+  readonly until?: 'load' | 'networkidle';
+}
+
 /** One Chromium with its own profile and NSS database; `close()` removes both. */
 export interface BrowserSession {
   readonly context: BrowserContext;
@@ -57,10 +63,11 @@ export interface BrowserSession {
   readonly problems: BrowserProblem[];
   newPage(): Promise<Page>;
   /**
-   * A new page at `url`, once its network is idle. A page that does not load says why it may not:
-   * Chromium waits on its certificate chooser when the auto-selection did not take.
+   * A new page at `url`, once its network is idle (or, `until: 'load'`, once it has loaded: a page
+   * that polls is never idle). A page that does not load says why it may not: Chromium waits on
+   * its certificate chooser when the auto-selection did not take.
    */
-  open(url: string, timeoutMs?: number): Promise<Page>;
+  open(url: string, options?: OpenOptions): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -190,10 +197,10 @@ export async function launchBrowser(options: BrowserOptions): Promise<BrowserSes
     context,
     problems,
     newPage: () => context.newPage(),
-    open: async (url, timeoutMs = 15_000) => {
+    open: async (url, { timeoutMs = 15_000, until = 'networkidle' } = {}) => {
       const page = await context.newPage();
       try {
-        await page.goto(url, { waitUntil: 'networkidle', timeout: timeoutMs });
+        await page.goto(url, { waitUntil: until, timeout: timeoutMs });
       } catch (error) {
         await page.close();
         const reason = (error as Error).message.split('\n')[0].replace(/\.+$/, '');
