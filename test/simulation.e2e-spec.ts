@@ -119,6 +119,20 @@ describe('a long-haul link (LINK_PRESET=long-haul)', () => {
     expect(await sim.slave.link()).toEqual(expected);
   });
 
+  it("exposes the model's figures as metrics of the master KME", async () => {
+    const answer = await pair.client('master', undefined).get<string>('/metrics');
+    expect(answer.status).toBe(200);
+    const value = (name: string): number => {
+      const line = new RegExp(`^${name}\\{kme_id="kme-1"\\} (\\S+)$`, 'm').exec(answer.body);
+      if (line === null) throw new Error(`no ${name} in the metrics`);
+      return Number(line[1]);
+    };
+    const physics = secretKeyRate(LINK_PRESETS['long-haul'].parameters);
+    expect(value('kme_link_qber')).toBeCloseTo(physics.qber, 9);
+    expect(value('kme_link_secret_key_rate_bps') / physics.secretKeyRateBps).toBeCloseTo(1, 9);
+    expect(value('kme_link_generating')).toBe(1);
+  });
+
   it("fills the pool at the model's rate: measured over 10 s, within 10%, at both KMEs", async () => {
     const start = { at: Date.now(), master: await bits('master')(), slave: await bits('slave')() };
     await pollUntil('10 s to pass', 15_000, () =>
@@ -542,6 +556,46 @@ describe('the simulation API and its faults (KEY_RATE_BPS=4096)', () => {
         ),
       ).toEqual(back);
       expect(Date.now() - began).toBeLessThan(700);
+    });
+
+    it('held up longer than KEY_ID_WAIT_MS: dec_keys answers 503, never "not found", and the key comes later', async () => {
+      await sim.addFault({ kind: 'relay_delay', ms: 4_000, duration_s: 60 });
+      const keys = issued(await encKeys(sae1, 'sae-2', { number: 1 }));
+      const ids = keys.map((k) => k.keyId);
+      const early = await decKeys(sae2, 'sae-1', ids);
+      expectEtsiError(early, 503, /the keys may still be on their way from the master KME kme-1/);
+      expect(early.headers['retry-after']).toBe('1');
+      const later = await pollUntil('the held-up activation to arrive', 10_000, async () => {
+        const answer = await decKeys(sae2, 'sae-1', ids);
+        if (answer.status === 503) return undefined;
+        return answer;
+      });
+      expect(issued(later)).toEqual(keys);
+    });
+
+    it('a key ID nobody handed out is "not found" once the link proved it: behind the activations held up, not after KEY_ID_WAIT_MS', async () => {
+      await sim.addFault({ kind: 'relay_delay', ms: 500, duration_s: 60 });
+      const began = Date.now();
+      const held = issued(await encKeys(sae1, 'sae-2', { number: 1 }));
+      expectEtsiError(
+        await decKeys(sae2, 'sae-1', ['6c7b3f0e-9d2a-4b1c-8e5f-0a1b2c3d4e5f']),
+        400,
+        /^one or more keys specified are not found on KME$/,
+      );
+      // The proof (a barrier on the link) came behind the held activation, and well before the
+      // 2 s of KEY_ID_WAIT_MS; the held key is there now.
+      const waited = Date.now() - began;
+      expect(waited).toBeGreaterThanOrEqual(500);
+      expect(waited).toBeLessThan(1_800);
+      expect(
+        issued(
+          await decKeys(
+            sae2,
+            'sae-1',
+            held.map((k) => k.keyId),
+          ),
+        ),
+      ).toEqual(held);
     });
 
     it('ends when cleared: the next activation arrives at once', async () => {

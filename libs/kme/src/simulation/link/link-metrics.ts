@@ -1,4 +1,4 @@
-import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { KmeMetrics } from '@app/observability';
 import { LinkSimulation } from './link-simulation.service';
@@ -12,7 +12,8 @@ import { LinkSimulation } from './link-simulation.service';
 export class LinkMetrics implements OnModuleInit {
   constructor(
     private readonly link: LinkSimulation,
-    @Optional() private readonly metrics?: KmeMetrics | null,
+    // Named: a union type gives Nest no token to inject by.
+    @Optional() @Inject(KmeMetrics) private readonly metrics?: KmeMetrics | null,
   ) {}
 
   onModuleInit(): void {
