@@ -68,6 +68,42 @@ describe('the simulation API, in-process', () => {
       expectError(await kme.as(undefined)('get', '/api/sim/v1/link'), 401, /client certificate/);
     });
 
+    it.each([
+      ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }, /another site/],
+      ['Sec-Fetch-Site: same-site', { 'Sec-Fetch-Site': 'same-site' }, /another site/],
+      ['an Origin of another site', { Origin: 'https://elsewhere.example' }, /another origin/],
+      ['an opaque Origin', { Origin: 'null' }, /opaque origin/],
+    ])(
+      'a change from a page of another site, in the operator’s browser (%s): 403, nothing changed',
+      async (_, headers, message) => {
+        const sent = [
+          operator()('post', '/api/sim/v1/pool/drain').set(headers),
+          operator()('post', '/api/sim/v1/faults')
+            .set(headers)
+            .set('Content-Type', 'text/plain')
+            .send('{"kind":"refuse_requests","count":1}'),
+          operator()('patch', '/api/sim/v1/link').set(headers).send({ eavesdropper: true }),
+          operator()('delete', '/api/sim/v1/faults').set(headers),
+        ];
+        for (const answer of await Promise.all(sent)) expectError(answer, 403, message);
+        expect(kme.drain.calls).toEqual([]);
+        expect(kme.faults.list()).toEqual([]);
+        expect(kme.link.linkState().eavesdropper).toBe(false);
+        // Reading stays open to the operator's own pages and tools alike.
+        const read = await operator()('get', '/api/sim/v1/link').set(headers);
+        expect(read.status).toBe(200);
+      },
+    );
+
+    it('a change from the KME’s own page, or from a client that is not a browser, goes through', async () => {
+      const drained = await operator()('post', '/api/sim/v1/pool/drain')
+        .set('Sec-Fetch-Site', 'same-origin')
+        .set('Origin', `https://${kme.host}`);
+      expect(drained.status).toBe(200);
+      expect(kme.drain.calls).toHaveLength(1);
+      expect((await operator()('post', '/api/sim/v1/pool/drain')).status).toBe(200);
+    });
+
     it('HEAD is no method of these routes: 405', async () => {
       expect((await operator()('head', '/api/sim/v1/link')).status).toBe(405);
     });

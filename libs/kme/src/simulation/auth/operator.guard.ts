@@ -1,5 +1,6 @@
 import {
   createParamDecorator,
+  ForbiddenException,
   Inject,
   Injectable,
   type CanActivate,
@@ -32,8 +33,41 @@ export class OperatorGuard implements CanActivate {
         `certificate CN=${String(commonName)} is not the operator's: the simulation API admits only the operator certificate`,
       );
     }
+    const crossSite = crossSiteChange(request);
+    if (crossSite !== undefined) throw new ForbiddenException({ message: crossSite });
     request.operatorCn = commonName;
     return true;
+  }
+}
+
+/** Methods that read only; every other one changes the simulation. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Why a change comes from another site, or undefined. A browser holding the operator
+ * certificate presents it to any page's request, and a form on another site may POST here
+ * (pool/drain takes no body, faults take JSON as any text): the browser's own Sec-Fetch-Site
+ * and Origin headers tell such a request apart. Clients that are not browsers send neither.
+ */
+function crossSiteChange(request: IncomingMessage): string | undefined {
+  if (READS.has(request.method ?? 'GET')) return undefined;
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') {
+    return `a change of the simulation from another site (Sec-Fetch-Site: ${site}) is refused`;
+  }
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null' && hostOf(origin) !== request.headers.host) {
+    return `a change of the simulation from another origin (${origin}) is refused`;
+  }
+  if (origin === 'null') return 'a change of the simulation from an opaque origin is refused';
+  return undefined;
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -148,6 +149,12 @@ export class InProcessSimulation {
       dir,
       tls.ca,
     );
+  }
+
+  /** host:port as a client's Host header names this KME. */
+  get host(): string {
+    const address = this.app.getHttpServer().address() as AddressInfo;
+    return `127.0.0.1:${address.port}`;
   }
 
   /** supertest as `name` of the PKI (an SAE, a KME, the operator), or without a certificate. */
