@@ -717,6 +717,7 @@ const transportError = (error: unknown): string => {
 class SigtermLoad {
   readonly sent: Sent[] = [];
   private running = true;
+  private readonly pending: Record<Role, number> = { master: 0, slave: 0 };
   private readonly loops: Promise<void>[] = [];
 
   constructor(
@@ -729,6 +730,11 @@ class SigtermLoad {
       this.loops.push(this.roundTrips('slave', 'sae-2', 'master', 'sae-1'));
     }
     for (let i = 0; i < waiting; i++) this.loops.push(this.waitingDecKeys());
+  }
+
+  /** Requests sent to `kme` and not answered yet (nor failed). */
+  inFlightAt(kme: Role): number {
+    return this.pending[kme];
   }
 
   /** Requests answered so far by `kme`. */
@@ -745,10 +751,13 @@ class SigtermLoad {
   private async send(kme: Role, what: string, call: () => Promise<HttpAnswer>): Promise<Sent> {
     const startedAt = Date.now();
     let sent: Sent;
+    this.pending[kme]++;
     try {
       sent = { kme, what, startedAt, answer: await call(), endedAt: Date.now() };
     } catch (error) {
       sent = { kme, what, startedAt, error: transportError(error), endedAt: Date.now() };
+    } finally {
+      this.pending[kme]--;
     }
     this.sent.push(sent);
     return sent;
@@ -829,6 +838,15 @@ describe('SIGTERM under load', () => {
           Promise.resolve(
             load.answeredBy('master') > 100 && load.answeredBy('slave') > 100 ? true : undefined,
           ),
+        );
+        // And a moment with requests in flight at the KME to stop, for SIGTERM to land among
+        // (much of a round trip's time is spent at the other KME). Checked every 5 ms.
+        await pollUntil(
+          `requests in flight at the ${stopped} KME`,
+          10_000,
+          () => Promise.resolve(load.inFlightAt(stopped) >= 2 ? true : undefined),
+          () => `${load.inFlightAt(stopped)} in flight`,
+          5,
         );
         sigtermAt = Date.now();
         const outcome = await kme.stop();
