@@ -79,8 +79,7 @@ async function main(): Promise<void> {
       masterPort: MASTER_PORT,
       slavePort: SLAVE_PORT,
       brokerUrl: redactUrl(brokerUrl),
-    }) +
-      `Live dashboard of both KMEs: https://localhost:${MASTER_PORT}/dashboard (or npx kme watch)\n\n`,
+    }),
   );
 }
 
@@ -122,9 +121,13 @@ async function ensureBuilt(): Promise<{ master: string; slave: string }> {
     join(ROOT, 'tsconfig.build.json'),
     join(ROOT, 'nest-cli.json'),
   ]);
-  const outputs = [found.master, found.slave].map((entry) =>
-    entry === undefined ? undefined : mtimeOf(entry),
-  );
+  const outputs = [
+    ...[found.master, found.slave].map((entry) =>
+      entry === undefined ? undefined : mtimeOf(entry),
+    ),
+    // The `kme` CLI of the README's quick start (package.json "bin").
+    mtimeOf(join(ROOT, 'dist', 'cli', 'cli', 'main.js')),
+  ];
   if (isBuildStale(outputs, inputs)) {
     say('building (npm run build): dist/ is missing or older than apps/ or libs/');
     await runStep('npm', ['run', 'build'], 'build');
