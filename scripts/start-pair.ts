@@ -79,7 +79,8 @@ async function main(): Promise<void> {
       masterPort: MASTER_PORT,
       slavePort: SLAVE_PORT,
       brokerUrl: redactUrl(brokerUrl),
-    }),
+    }) +
+      `Live dashboard of both KMEs: https://localhost:${MASTER_PORT}/dashboard (or npx kme watch)\n\n`,
   );
 }
 
