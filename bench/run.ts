@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePort } from '../scripts/lib/net-util';
 import { ensureDevPki } from '../scripts/lib/pki';
-import { BenchClient, type TlsIdentity } from './client';
+import { closeSaeClients, openSaeClients, type TlsIdentity } from './client';
 import { LoadAbortedError, runLoad, type LoadResult } from './load';
 import {
   judgedDurability,
@@ -435,19 +435,12 @@ async function runSuite(shared: Shared, suite: SuiteProgress): Promise<void> {
     slave: `https://127.0.0.1:${slavePort}`,
     reference: `https://127.0.0.1:${reference.port}`,
   };
-  const masterStatus = new BenchClient(session.ca, session.sae1, 1);
-  const slaveStatus = new BenchClient(session.ca, session.sae2, 1);
-  resources.add('the status clients', async () => {
-    await Promise.all([masterStatus.destroy(), slaveStatus.destroy()]);
-  });
+  const statusClients = openSaeClients(session, endpoints, 1, signal);
+  resources.add('the status clients', () => closeSaeClients(statusClients));
   const masterProbe: PoolProbe = async () =>
-    storedKeyCountOf(
-      await masterStatus.getJson(endpoints.master, `/api/v1/keys/${SLAVE_SAE}/status`),
-    );
+    storedKeyCountOf(await statusClients.sae1.status(SLAVE_SAE));
   const slaveProbe: PoolProbe = async () =>
-    storedKeyCountOf(
-      await slaveStatus.getJson(endpoints.slave, `/api/v1/keys/${MASTER_SAE}/status`),
-    );
+    storedKeyCountOf(await statusClients.sae2.status(MASTER_SAE));
 
   // The slave KME first, so its pool is seen empty before the master KME ships anything.
   say(
@@ -577,16 +570,13 @@ async function soak(
   whileAlive: <T>(promise: Promise<T>) => Promise<T>,
 ): Promise<void> {
   const { progress, signal } = session;
-  const clients: SaeClients = {
-    sae1: new BenchClient(session.ca, session.sae1, SOAK_CONCURRENCY),
-    sae2: new BenchClient(session.ca, session.sae2, SOAK_CONCURRENCY),
-  };
+  const clients: SaeClients = openSaeClients(session, endpoints, SOAK_CONCURRENCY, signal);
   const durationMs = minutes * 60_000;
   const label = `soak, round trips both ways, ×${SOAK_CONCURRENCY}`;
   try {
     for (const direction of SOAK_DIRECTIONS) {
       try {
-        await direction.run(clients, endpoints);
+        await direction.run(clients);
       } catch (error) {
         throw new Error(`soak: the first round trip ${direction.name} failed: ${message(error)}`);
       }
@@ -599,7 +589,7 @@ async function soak(
         concurrency: SOAK_CONCURRENCY,
         directions: SOAK_DIRECTIONS.map(({ name, run }) => ({
           name,
-          op: () => run(clients, endpoints),
+          op: () => run(clients),
         })),
         requestsPerOp: 2,
         readRss: () =>
@@ -628,7 +618,7 @@ async function soak(
     );
     if (!result.complete) throw new Interrupted();
   } finally {
-    await Promise.all([clients.sae1.destroy(), clients.sae2.destroy()]);
+    await closeSaeClients(clients);
   }
 }
 
@@ -642,14 +632,11 @@ async function measure(
 ): Promise<{ result: LoadResult } | { skipped: string }> {
   const { options, progress, signal } = session;
   const scenario = SCENARIOS[id];
-  const clients: SaeClients = {
-    sae1: new BenchClient(session.ca, session.sae1, concurrency),
-    sae2: new BenchClient(session.ca, session.sae2, concurrency),
-  };
+  const clients: SaeClients = openSaeClients(session, endpoints, concurrency, signal);
   const label = `${scenario.title}, ×${concurrency}`;
   try {
     try {
-      await scenario.run(clients, endpoints);
+      await scenario.run(clients);
     } catch (error) {
       progress.say(Progress.line(label, `skipped: the first request failed: ${message(error)}`));
       return { skipped: `first request failed: ${message(error).slice(0, 120)}` };
@@ -661,7 +648,7 @@ async function measure(
       concurrency,
       warmupMs,
       durationMs,
-      op: () => scenario.run(clients, endpoints),
+      op: () => scenario.run(clients),
       keysPerOp: scenario.keysPerOp,
       requestsPerOp: scenario.requestsPerOp,
       cpuPids,
@@ -692,7 +679,7 @@ async function measure(
     if (error instanceof LoadAbortedError) throw new Interrupted();
     throw error;
   } finally {
-    await Promise.all([clients.sae1.destroy(), clients.sae2.destroy()]);
+    await closeSaeClients(clients);
   }
 }
 

@@ -1,24 +1,14 @@
-import { UnexpectedAnswerError, type BenchClient } from './client';
+import type { EtsiClient } from '@app/etsi-client';
+import { UnexpectedAnswerError, type SaeClients } from './client';
 import type { ScenarioId } from './options';
+
+export type { Endpoints, SaeClients } from './client';
 
 /** Bits per key in every scenario; the KMEs run with DEFAULT_KEY_SIZE of the same. */
 export const KEY_BITS = 256;
 
 export const MASTER_SAE = 'sae-1';
 export const SLAVE_SAE = 'sae-2';
-
-/** Origins (https://host:port) of the servers under test. */
-export interface Endpoints {
-  readonly master: string;
-  readonly slave: string;
-  readonly reference: string;
-}
-
-/** One client per SAE: sae-1 is attached to the master KME, sae-2 to the slave KME. */
-export interface SaeClients {
-  readonly sae1: BenchClient;
-  readonly sae2: BenchClient;
-}
 
 export interface Scenario {
   readonly id: ScenarioId;
@@ -28,7 +18,7 @@ export interface Scenario {
   /** HTTP requests per operation. */
   readonly requestsPerOp: number;
   /** One operation; throws on any failure, the answer's content included. */
-  run(clients: SaeClients, endpoints: Endpoints): Promise<void>;
+  run(clients: SaeClients): Promise<void>;
 }
 
 interface Key {
@@ -36,11 +26,9 @@ interface Key {
   readonly key: string;
 }
 
-const encPath = (slaveSae: string, number: number) =>
-  `/api/v1/keys/${slaveSae}/enc_keys?number=${number}&size=${KEY_BITS}`;
-const statusPath = (slaveSae: string) => `/api/v1/keys/${slaveSae}/status`;
-const decPath = (masterSae: string, keyId: string) =>
-  `/api/v1/keys/${masterSae}/dec_keys?key_ID=${encodeURIComponent(keyId)}`;
+/** enc_keys in its GET form, `?number=…&size=…`, as the client sends number and size alone. */
+const encKeys = (client: EtsiClient, slaveSae: string, number: number) =>
+  client.encKeys(slaveSae, { number, size: KEY_BITS });
 
 /** Base64 length of one key of KEY_BITS. */
 const KEY_BASE64_LENGTH = Math.ceil(KEY_BITS / 8 / 3) * 4;
@@ -73,14 +61,15 @@ export function storedKeyCountOf(body: unknown): number {
 
 /**
  * One round trip: `from` (an SAE's client) takes a key at its KME with enc_keys, then `to` asks
- * the other KME for it with dec_keys; throws unless both answer the same key.
+ * the other KME for it with dec_keys (its GET form, `?key_ID=`); throws unless both answer the
+ * same key.
  */
 async function roundTrip(
-  from: { client: BenchClient; origin: string; sae: string },
-  to: { client: BenchClient; origin: string; sae: string },
+  from: { client: EtsiClient; sae: string },
+  to: { client: EtsiClient; sae: string },
 ): Promise<void> {
-  const [sent] = keysOf(await from.client.getJson(from.origin, encPath(to.sae, 1)), 1);
-  const [received] = keysOf(await to.client.getJson(to.origin, decPath(from.sae, sent.keyId)), 1);
+  const [sent] = keysOf(await encKeys(from.client, to.sae, 1), 1);
+  const [received] = keysOf(await to.client.decKeys(from.sae, [sent.keyId]), 1);
   if (received.keyId.toLowerCase() !== sent.keyId.toLowerCase()) {
     throw new UnexpectedAnswerError('dec_keys answered another key ID');
   }
@@ -90,31 +79,19 @@ async function roundTrip(
 }
 
 /** enc_keys at the master KME (sae-1), dec_keys at the slave KME (sae-2). */
-export function roundTripMasterToSlave(
-  { sae1, sae2 }: SaeClients,
-  { master, slave }: Endpoints,
-): Promise<void> {
-  return roundTrip(
-    { client: sae1, origin: master, sae: MASTER_SAE },
-    { client: sae2, origin: slave, sae: SLAVE_SAE },
-  );
+export function roundTripMasterToSlave({ sae1, sae2 }: SaeClients): Promise<void> {
+  return roundTrip({ client: sae1, sae: MASTER_SAE }, { client: sae2, sae: SLAVE_SAE });
 }
 
 /** enc_keys at the slave KME (sae-2), dec_keys at the master KME (sae-1). */
-export function roundTripSlaveToMaster(
-  { sae1, sae2 }: SaeClients,
-  { master, slave }: Endpoints,
-): Promise<void> {
-  return roundTrip(
-    { client: sae2, origin: slave, sae: SLAVE_SAE },
-    { client: sae1, origin: master, sae: MASTER_SAE },
-  );
+export function roundTripSlaveToMaster({ sae1, sae2 }: SaeClients): Promise<void> {
+  return roundTrip({ client: sae2, sae: SLAVE_SAE }, { client: sae1, sae: MASTER_SAE });
 }
 
 /** The soak's two directions, by name, each one round trip (two requests). */
 export const SOAK_DIRECTIONS: readonly {
   readonly name: string;
-  readonly run: (clients: SaeClients, endpoints: Endpoints) => Promise<void>;
+  readonly run: (clients: SaeClients) => Promise<void>;
 }[] = [
   { name: 'master→slave', run: roundTripMasterToSlave },
   { name: 'slave→master', run: roundTripSlaveToMaster },
@@ -130,8 +107,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'reference: bare node:https mTLS, 1 key',
     keysPerOp: 1,
     requestsPerOp: 1,
-    async run({ sae1 }, { reference }) {
-      keysOf(await sae1.getJson(reference, encPath(SLAVE_SAE, 1)), 1);
+    async run({ reference }) {
+      keysOf(await encKeys(reference, SLAVE_SAE, 1), 1);
     },
   },
   status: {
@@ -139,8 +116,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'status at the master KME',
     keysPerOp: 0,
     requestsPerOp: 1,
-    async run({ sae1 }, { master }) {
-      storedKeyCountOf(await sae1.getJson(master, statusPath(SLAVE_SAE)));
+    async run({ sae1 }) {
+      storedKeyCountOf(await sae1.status(SLAVE_SAE));
     },
   },
   'status-slave': {
@@ -148,8 +125,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'status at the slave KME',
     keysPerOp: 0,
     requestsPerOp: 1,
-    async run({ sae2 }, { slave }) {
-      storedKeyCountOf(await sae2.getJson(slave, statusPath(MASTER_SAE)));
+    async run({ sae2 }) {
+      storedKeyCountOf(await sae2.status(MASTER_SAE));
     },
   },
   'enc-master': {
@@ -157,8 +134,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'enc_keys 1×256 at the master KME',
     keysPerOp: 1,
     requestsPerOp: 1,
-    async run({ sae1 }, { master }) {
-      keysOf(await sae1.getJson(master, encPath(SLAVE_SAE, 1)), 1);
+    async run({ sae1 }) {
+      keysOf(await encKeys(sae1, SLAVE_SAE, 1), 1);
     },
   },
   'enc-slave': {
@@ -166,8 +143,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'enc_keys 1×256 at the slave KME',
     keysPerOp: 1,
     requestsPerOp: 1,
-    async run({ sae2 }, { slave }) {
-      keysOf(await sae2.getJson(slave, encPath(MASTER_SAE, 1)), 1);
+    async run({ sae2 }) {
+      keysOf(await encKeys(sae2, MASTER_SAE, 1), 1);
     },
   },
   'round-trip': {
@@ -182,8 +159,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'enc_keys 128×256 at the master KME',
     keysPerOp: 128,
     requestsPerOp: 1,
-    async run({ sae1 }, { master }) {
-      keysOf(await sae1.getJson(master, encPath(SLAVE_SAE, 128)), 128);
+    async run({ sae1 }) {
+      keysOf(await encKeys(sae1, SLAVE_SAE, 128), 128);
     },
   },
 };

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { HttpStatusError } from './client';
+import { EtsiUnavailableError } from '@app/etsi-client';
 import { runSoak, type SoakSpec } from './soak';
 
 function spec(overrides: Partial<SoakSpec> = {}): SoakSpec {
@@ -69,7 +69,14 @@ describe('runSoak', () => {
             op: async () => {
               await delay(2);
               calls += 1;
-              if (calls % 2 === 0) throw new HttpStatusError(503, 'no keys');
+              if (calls % 2 === 0) {
+                throw new EtsiUnavailableError({
+                  status: 503,
+                  message: 'no keys',
+                  body: '{"message":"no keys"}',
+                  url: 'https://kme.invalid/api/v1/keys/sae-2/enc_keys',
+                });
+              }
             },
           },
         ],
