@@ -705,8 +705,14 @@ interface Sent {
   readonly error?: string;
 }
 
+/** `ECONNREFUSED: …`: the first code along the error's causes (a client may wrap the socket's). */
 const transportError = (error: unknown): string => {
-  const { code, message } = error as { code?: string; message?: string };
+  const { message } = error as { message?: string };
+  let code: string | undefined;
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e && !code;) {
+    if (typeof e.code === 'string') code = e.code;
+    e = e.cause as typeof e;
+  }
   return `${code ?? 'no code'}: ${message ?? String(error)}`;
 };
 
