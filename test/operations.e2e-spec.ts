@@ -718,7 +718,8 @@ const transportError = (error: unknown): string => {
 
 /**
  * Round trips in both directions and, at the slave KME, dec_keys of key IDs nobody issued (each
- * waits KEY_ID_WAIT_MS there before its 400): long requests for a stop to land in the middle of.
+ * waits there for a barrier through the link before its 400, and 503 after KEY_ID_WAIT_MS when the
+ * master KME is stopping): longer requests for a stop to land in the middle of.
  */
 class SigtermLoad {
   readonly sent: Sent[] = [];

@@ -28,11 +28,15 @@ function exampleNames(): string[] {
  * newer than the build, and make the test PKI (with an untrusted client certificate for sae-1).
  */
 export function prepareE2e(): void {
-  const inputs = newestInputMtime(['apps', 'libs', 'examples'].map((dir) => join(REPO_ROOT, dir)));
+  const inputs = newestInputMtime(
+    ['apps', 'libs', 'examples', 'scripts'].map((dir) => join(REPO_ROOT, dir)),
+  );
   const entries = [
     ...(['master', 'slave'] as const).map((role) => entryOf(role)),
     ...exampleNames().map((name) => entryOfExample(name)),
     CLI_ENTRY,
+    // The container test runs the image's certificate maker from the build.
+    join(REPO_ROOT, 'dist', 'scripts', 'make-certs.js'),
   ];
   if (isBuildStale(entries.map(mtimeOf), inputs)) {
     process.stderr.write('e2e: building the KMEs and the examples (npm run build)\n');
