@@ -58,16 +58,16 @@ async function roundTrips(sae1: HttpsClient, sae2: HttpsClient, ids: Naming): Pr
   expect200(status);
   expect(status.body).toMatchObject({ master_SAE_ID: ids.sae1, slave_SAE_ID: ids.sae2 });
 
-  const there = await encKeys(sae1, inPath(ids.sae2), { number: 2 });
+  const there = await encKeys(sae1, ids.sae2, { number: 2 });
   const fetched = await decKeys(
     sae2,
-    inPath(ids.sae1),
+    ids.sae1,
     there.map((key) => key.key_ID),
   );
   expect(fetched).toEqual(there);
 
-  const back = await encKeys(sae2, inPath(ids.sae1), { number: 1 });
-  expect(await decKeys(sae1, inPath(ids.sae2), [back[0].key_ID])).toEqual(back);
+  const back = await encKeys(sae2, ids.sae1, { number: 1 });
+  expect(await decKeys(sae1, ids.sae2, [back[0].key_ID])).toEqual(back);
 }
 
 /** A pair with sae-1 (and the CN-named sae-3) on the master KME, sae-2 on the slave KME. */
@@ -106,11 +106,11 @@ describe('SAE_ID_FROM=san-uri: SAE IDs from the certificates’ URI SANs', () =>
   });
 
   it('does not take the CN for the SAE ID in a path', async () => {
-    const [key] = await encKeys(sae1, inPath(ids.sae2), { number: 1 });
+    const [key] = await encKeys(sae1, ids.sae2, { number: 1 });
     // sae-1 names no SAE in this mode, and the refusal does not use the key up.
     const answer = await sae2.get(decPath('sae-1', `?key_ID=${key.key_ID}`));
     expectEtsiError(answer, 400, 'unknown master_SAE_ID: sae-1');
-    expect(await decKeys(sae2, inPath(ids.sae1), [key.key_ID])).toEqual([key]);
+    expect(await decKeys(sae2, ids.sae1, [key.key_ID])).toEqual([key]);
   });
 });
 

@@ -1,33 +1,11 @@
+import type { ErrorDto, KeyContainerDto, KeyDto, KeyRequestDto, StatusDto } from '@app/etsi-client';
 import type { HttpAnswer, HttpsClient, KmeTestPair, Role } from './kme-harness';
 
-/** ETSI GS QKD 014 bodies as the e2e tests read them (Tables 9, 11, 13). */
-export interface EtsiKey {
-  key_ID: string;
-  key: string;
-}
-
-export interface KeyContainer {
-  keys: EtsiKey[];
-}
-
-export interface Status {
-  source_KME_ID: string;
-  target_KME_ID: string;
-  master_SAE_ID: string;
-  slave_SAE_ID: string;
-  key_size: number;
-  stored_key_count: number;
-  max_key_count: number;
-  max_key_per_request: number;
-  max_key_size: number;
-  min_key_size: number;
-  max_SAE_ID_count: number;
-}
-
-export interface EtsiError {
-  message: string;
-  details?: Record<string, unknown>[];
-}
+/** ETSI GS QKD 014 bodies (Tables 9, 11, 13), as the client library types them. */
+export type EtsiKey = KeyDto;
+export type KeyContainer = KeyContainerDto;
+export type Status = StatusDto;
+export type EtsiError = ErrorDto;
 
 /** The standard's exact messages (digest §5). */
 export const SIZE_NOT_MULTIPLE_OF_8 = 'size shall be a multiple of 8';
@@ -108,28 +86,25 @@ export function clientsOf(pair: KmeTestPair, direction: Direction): DirectionCli
   };
 }
 
-/** Gets keys with POST enc_keys and insists on 200. */
+/**
+ * Gets keys with POST enc_keys through the client library (which percent-encodes the SAE ID);
+ * anything but 200 rejects with its typed error (EtsiHttpError: status, ETSI message, details).
+ */
 export async function encKeys(
   client: HttpsClient,
   slaveSae: string,
-  request: Record<string, unknown> = {},
+  request: KeyRequestDto = {},
 ): Promise<EtsiKey[]> {
-  const answer = await client.post<KeyContainer>(encPath(slaveSae), request);
-  expect200(answer);
-  return answer.body.keys;
+  return (await client.etsi.encKeys(slaveSae, request, { method: 'POST' })).keys;
 }
 
-/** Fetches keys with POST dec_keys and insists on 200. */
+/** Fetches keys with POST dec_keys through the client library; anything but 200 rejects. */
 export async function decKeys(
   client: HttpsClient,
   masterSae: string,
   keyIds: readonly string[],
 ): Promise<EtsiKey[]> {
-  const answer = await client.post<KeyContainer>(decPath(masterSae), {
-    key_IDs: keyIds.map((key_ID) => ({ key_ID })),
-  });
-  expect200(answer);
-  return answer.body.keys;
+  return (await client.etsi.decKeys(masterSae, keyIds, { method: 'POST' })).keys;
 }
 
 export const postKeyIds = (

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { EtsiClient, KmeTransport, type KmeClientOptions } from '@app/etsi-client';
 import { findFreePort } from '../../scripts/lib/net-util';
 import {
   describeStop,
@@ -23,16 +23,36 @@ export interface HttpAnswer<T = unknown> {
   readonly body: T;
 }
 
-/** An HTTPS client presenting one certificate of the e2e PKI (or none, or a foreign one). */
+/**
+ * An HTTPS client presenting one certificate of the e2e PKI (or none, or a foreign one): the
+ * project's client library (`@app/etsi-client`) at its raw level, `KmeTransport.send`, so that every
+ * e2e request goes through the transport SAEs use, while tests still see any status, header and
+ * body (malformed requests included). The typed ETSI methods are `etsi`.
+ */
 export class HttpsClient {
-  private readonly agent: Agent;
+  private readonly transport: KmeTransport;
+  private readonly options: KmeClientOptions;
+  private etsiClient: EtsiClient | undefined;
 
   constructor(
     readonly baseUrl: string,
     identity: { cert: Buffer; key: Buffer } | undefined,
     ca: Buffer = pem('ca.crt'),
   ) {
-    this.agent = new Agent({ connect: { ca, ...identity }, connections: 64 });
+    this.options = {
+      baseUrl,
+      tls: identity === undefined ? { anonymous: true, ca } : { ...identity, ca },
+      connections: 64,
+      // A bound for a wedged KME only: tests that wait on purpose bound themselves more tightly.
+      timeoutMs: 120_000,
+    };
+    this.transport = new KmeTransport(this.options);
+  }
+
+  /** The same identity as the library's typed ETSI client (its own connections). */
+  get etsi(): EtsiClient {
+    this.etsiClient ??= new EtsiClient(this.options);
+    return this.etsiClient;
   }
 
   get<T = unknown>(path: string): Promise<HttpAnswer<T>> {
@@ -54,24 +74,23 @@ export class HttpsClient {
     body?: string,
     contentType: string | null = 'application/json',
   ): Promise<HttpAnswer<T>> {
-    const response = await request(`${this.baseUrl}${path}`, {
-      method: method as 'GET',
-      dispatcher: this.agent,
+    const response = await this.transport.send({
+      method,
+      path,
       headers: body === undefined || contentType === null ? {} : { 'content-type': contentType },
       body,
     });
-    const text = await response.body.text();
-    let parsed: unknown = text;
+    let parsed: unknown = response.text;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(response.text);
     } catch {
       // Left as text: a test asserting JSON will say what came instead.
     }
-    return { status: response.statusCode, headers: response.headers, body: parsed as T };
+    return { status: response.status, headers: { ...response.headers }, body: parsed as T };
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.transport.close(), this.etsiClient?.close()]);
   }
 }
 

@@ -1,18 +1,12 @@
+import type { KeyRequestDto } from '@app/etsi-client';
+import { KEYS_NOT_FOUND, type EtsiError, type KeyContainer } from './etsi';
 import type { HttpAnswer, HttpsClient, KmeTestPair, Role } from './kme-harness';
 
-/** ETSI Key container (§6.3). */
-export interface KeyContainer {
-  keys: { key_ID: string; key: string }[];
-}
+export type { KeyContainer } from './etsi';
+export { KEYS_NOT_FOUND };
 
-/** ETSI Error body (§6.5). */
-export interface ErrorBody {
-  message: string;
-  details?: Record<string, unknown>[];
-}
-
-/** The exact message of a dec_keys for a key that is unknown or already delivered. */
-export const KEYS_NOT_FOUND = 'one or more keys specified are not found on KME';
+/** ETSI Error body (§6.5): the client library's type, the name these helpers always used. */
+export type ErrorBody = EtsiError;
 
 /** Pool settings for tests where speed matters: unlimited rate, a large pool. */
 export const FAST_LINK_ENV: Record<string, string> = {
@@ -60,7 +54,7 @@ function bounded<T>(what: string, call: Promise<T>): Promise<T> {
 export function encKeys(
   client: HttpsClient,
   slaveSae: string,
-  request: { number?: number; size?: number; additional_slave_SAE_IDs?: string[] } = {},
+  request: KeyRequestDto = {},
 ): Promise<HttpAnswer<KeyContainer | ErrorBody>> {
   const path = `/api/v1/keys/${slaveSae}/enc_keys`;
   return bounded(
