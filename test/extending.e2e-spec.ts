@@ -150,6 +150,7 @@ interface LoggedDelivery {
   readonly peerSaeIds: string[];
   readonly keyIds: string[];
   readonly keySizeBits: number;
+  readonly requestId: string;
 }
 
 /**
@@ -230,6 +231,7 @@ describe('an app’s own SaeIdentity and DeliveryObserver', () => {
         peerSaeIds: ['sae-2'],
         keyIds: handedOut.map((key) => key.key_ID),
         keySizeBits: 256,
+        requestId: expect.any(String) as unknown,
       },
       {
         route: 'enc_keys',
@@ -237,6 +239,7 @@ describe('an app’s own SaeIdentity and DeliveryObserver', () => {
         peerSaeIds: ['sae-2'],
         keyIds: single.map((key) => key.key_ID),
         keySizeBits: 512,
+        requestId: expect.any(String) as unknown,
       },
       {
         route: 'dec_keys',
@@ -244,9 +247,12 @@ describe('an app’s own SaeIdentity and DeliveryObserver', () => {
         peerSaeIds: ['sae-2'],
         keyIds: fetched.map((key) => key.key_ID),
         keySizeBits: 128,
+        requestId: expect.any(String) as unknown,
       },
     ]);
     for (const event of events) expect(Number.isNaN(Date.parse(event.at))).toBe(false);
+    // Each names its own request (X-Request-Id, here one the KME chose).
+    expect(new Set(events.map((event) => event.requestId)).size).toBe(3);
 
     const file = readFileSync(logFile, 'utf8');
     for (const key of [...handedOut, ...single, ...forAlice]) {
