@@ -15,6 +15,7 @@ import { EtsiKeyService } from './etsi-key.service';
 import { EtsiKeysController } from './etsi-keys.controller';
 import { EtsiValidationPipe } from './validation/etsi-validation.pipe';
 import { KeyDelivery } from './key-delivery.port';
+import { KeyRequestGate } from './key-request-gate.port';
 
 export interface EtsiApiModuleOptions {
   /** The options, or how to make them from the application's providers. */
@@ -23,6 +24,8 @@ export interface EtsiApiModuleOptions {
   readonly keyDelivery: Type<KeyDelivery>;
   /** Replaces the built-in SaeIdentity that `saeIdFrom` selects. */
   readonly saeIdentity?: Type<SaeIdentity>;
+  /** Asked before each key request takes anything (see KeyRequestGate), exported by one of `imports`. */
+  readonly keyRequestGate?: Type<KeyRequestGate>;
   readonly imports?: ModuleMetadata['imports'];
 }
 
@@ -41,6 +44,7 @@ export class EtsiApiModule {
     options,
     keyDelivery,
     saeIdentity,
+    keyRequestGate,
     imports = [],
   }: EtsiApiModuleOptions): DynamicModule {
     const optionsProvider: Provider = isFactory(options)
@@ -63,6 +67,9 @@ export class EtsiApiModule {
         optionsProvider,
         identityProvider,
         { provide: KeyDelivery, useExisting: keyDelivery },
+        ...(keyRequestGate === undefined
+          ? []
+          : [{ provide: KeyRequestGate, useExisting: keyRequestGate }]),
         { provide: APP_FILTER, useClass: EtsiExceptionFilter },
         { provide: APP_PIPE, useClass: EtsiValidationPipe },
         EtsiKeyService,

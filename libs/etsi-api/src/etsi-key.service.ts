@@ -4,7 +4,8 @@ import type { DeliveredKey } from '@app/key-pool';
 import type { KeyContainerDto } from './dto/key-container.dto';
 import type { StatusDto } from './dto/status.dto';
 import { ETSI_API_OPTIONS, type EtsiApiOptions } from './etsi-api.options';
-import { KeyDelivery } from './key-delivery.port';
+import { KeyDelivery, KeyServiceUnavailableError } from './key-delivery.port';
+import { KeyRequestGate } from './key-request-gate.port';
 import { KeyRequestPolicy, type KeyRequestInput } from './key-request-policy';
 import { InvalidRequestError } from './request-errors';
 
@@ -18,6 +19,8 @@ export class EtsiKeyService {
     private readonly delivery: KeyDelivery,
     /** Told of every delivery (audit, metrics, the app's own observers), when present. */
     @Optional() private readonly events?: DeliveryEvents,
+    /** Refuses key requests on purpose (a simulated fault), when present. */
+    @Optional() private readonly gate?: KeyRequestGate,
   ) {
     this.policy = new KeyRequestPolicy(options);
   }
@@ -47,6 +50,7 @@ export class EtsiKeyService {
     input: KeyRequestInput,
     requestId?: string,
   ): Promise<KeyContainerDto> {
+    this.passGate();
     const request = this.policy.checkKeyRequest(callerSaeId, slaveSaeId, input);
     const keys = await this.delivery.allocateKeys({ masterSaeId: callerSaeId, ...request });
     this.events?.publish(
@@ -67,6 +71,7 @@ export class EtsiKeyService {
     keyIds: readonly string[],
     requestId?: string,
   ): Promise<KeyContainerDto> {
+    this.passGate();
     this.policy.checkPeerSae('master_SAE_ID', masterSaeId, callerSaeId);
     const normalized = keyIds.map((id) => id.toLowerCase());
     if (new Set(normalized).size !== normalized.length) {
@@ -89,6 +94,12 @@ export class EtsiKeyService {
       }),
     );
     return container(keys);
+  }
+
+  /** Nothing is checked, read or taken before the gate let the request through. */
+  private passGate(): void {
+    const refusal = this.gate?.refusal();
+    if (refusal !== undefined) throw new KeyServiceUnavailableError(refusal);
   }
 }
 

@@ -6,6 +6,7 @@ export {
   type KeyAllocationRequest,
   type KeyRetrievalRequest,
 } from './key-delivery.port';
+export { KeyRequestGate } from './key-request-gate.port';
 export { InvalidRequestError, type ErrorDetail } from './request-errors';
 export { EtsiValidationPipe } from './validation/etsi-validation.pipe';
 export { TolerantReader } from './validation/tolerant-reader';

@@ -14,6 +14,7 @@ import { KME_DOCS, type KmeDocs } from './bootstrap/kme-docs';
 import type { KmeModuleExtensions } from './kme-module.options';
 import { settingsProviders } from './kme-settings.providers';
 import { etsiApiOptionsOf, loggerOptionsOf } from './module-options';
+import { RefuseRequestsGate } from './simulation/faults/refuse-requests.gate';
 import { LinkSimulation } from './simulation/link/link-simulation.service';
 import { MasterSimulationModule } from './simulation/master-simulation.module';
 import { SlaveSimulationModule } from './simulation/slave-simulation.module';
@@ -61,8 +62,10 @@ export function composeKme(
       ...(extensions.imports ?? []),
       parts.keys,
       EtsiApiModule.forRoot({
-        imports: [parts.keys],
+        imports: [parts.keys, LINK_VIEWS[parts.role].module],
         keyDelivery: parts.keyDelivery,
+        // The simulation's refuse_requests fault.
+        keyRequestGate: RefuseRequestsGate,
         saeIdentity: extensions.saeIdentity,
         options: { inject: [KME_SETTINGS, TLS_MATERIAL], useFactory: etsiApiOptionsOf },
       }),

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ActivationPublishHook } from '../master/link/activation-outbox.service';
 import { LinkSyncExtension } from '../master/link/slave-link.service';
 import { MasterKeysModule } from '../master/master-keys.module';
@@ -7,7 +6,7 @@ import { SimulationController } from './api/simulation.controller';
 import { OperatorGuard } from './auth/operator.guard';
 import { FaultBook } from './faults/fault-book.service';
 import { MasterRequestRefusals } from './faults/master-request-refusals';
-import { RefuseRequestsInterceptor } from './faults/refuse-requests.interceptor';
+import { RefuseRequestsGate } from './faults/refuse-requests.gate';
 import { RelayDelayGate } from './faults/relay-delay.gate';
 import { RequestRefusals } from './faults/request-refusals';
 import { LinkMetrics } from './link/link-metrics';
@@ -35,10 +34,16 @@ import { MasterLinkSync } from './sync/master-link-sync';
     RelayDelayGate,
     MasterLinkSync,
     { provide: RequestRefusals, useClass: MasterRequestRefusals },
-    { provide: APP_INTERCEPTOR, useClass: RefuseRequestsInterceptor },
+    RefuseRequestsGate,
     { provide: ActivationPublishHook, useExisting: RelayDelayGate },
     { provide: LinkSyncExtension, useExisting: MasterLinkSync },
   ],
-  exports: [LinkSimulation, FaultBook, ActivationPublishHook, LinkSyncExtension],
+  exports: [
+    LinkSimulation,
+    FaultBook,
+    ActivationPublishHook,
+    LinkSyncExtension,
+    RefuseRequestsGate,
+  ],
 })
 export class MasterSimulationModule {}

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { SlaveSyncExtension } from '../slave/link/link-sync.service';
 import { SlaveSimulationController } from './api/slave-simulation.controller';
 import { OperatorGuard } from './auth/operator.guard';
-import { RefuseRequestsInterceptor } from './faults/refuse-requests.interceptor';
+import { RefuseRequestsGate } from './faults/refuse-requests.gate';
 import { RequestRefusals } from './faults/request-refusals';
 import { SlaveSimulationState } from './sync/slave-simulation-state';
 
@@ -22,9 +21,9 @@ import { SlaveSimulationState } from './sync/slave-simulation-state';
     },
     OperatorGuard,
     { provide: RequestRefusals, useExisting: SlaveSimulationState },
-    { provide: APP_INTERCEPTOR, useClass: RefuseRequestsInterceptor },
+    RefuseRequestsGate,
     { provide: SlaveSyncExtension, useExisting: SlaveSimulationState },
   ],
-  exports: [SlaveSimulationState, SlaveSyncExtension],
+  exports: [SlaveSimulationState, SlaveSyncExtension, RefuseRequestsGate],
 })
 export class SlaveSimulationModule {}

@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,7 +26,7 @@ import { SimulationController } from '../api/simulation.controller';
 import { OperatorGuard } from '../auth/operator.guard';
 import { FaultBook } from '../faults/fault-book.service';
 import { MasterRequestRefusals } from '../faults/master-request-refusals';
-import { RefuseRequestsInterceptor } from '../faults/refuse-requests.interceptor';
+import { RefuseRequestsGate } from '../faults/refuse-requests.gate';
 import { RequestRefusals } from '../faults/request-refusals';
 import { LinkSimulation } from '../link/link-simulation.service';
 import { PoolDrain, type DrainResult } from '../pool/pool-drain.service';
@@ -89,6 +88,23 @@ class FakesModule {
   }
 }
 
+/** The fault book and the refusals it makes, shared by the simulation API and the ETSI API. */
+@Module({})
+class FaultsModule {
+  static with(settings: KmeSettings): DynamicModule {
+    return {
+      module: FaultsModule,
+      providers: [
+        { provide: KME_SETTINGS, useValue: settings },
+        FaultBook,
+        { provide: RequestRefusals, useClass: MasterRequestRefusals },
+        RefuseRequestsGate,
+      ],
+      exports: [FaultBook, RefuseRequestsGate],
+    };
+  }
+}
+
 export class InProcessSimulation {
   private constructor(
     readonly app: NestExpressApplication,
@@ -111,24 +127,24 @@ export class InProcessSimulation {
     };
     const delivery = new CountingDelivery();
     const drain = new RecordingDrain();
+    const faults = FaultsModule.with(settings);
     const moduleRef = await Test.createTestingModule({
       imports: [
         EtsiApiModule.forRoot({
           options: etsiApiOptionsOf(settings, tls),
           keyDelivery: CountingDelivery,
-          imports: [FakesModule.with(delivery)],
+          keyRequestGate: RefuseRequestsGate,
+          imports: [FakesModule.with(delivery), faults],
         }),
+        faults,
       ],
       controllers: [SimulationController],
       providers: [
         { provide: KME_SETTINGS, useValue: settings },
         LinkSimulation,
-        FaultBook,
         ScenarioPlayer,
         OperatorGuard,
         { provide: PoolDrain, useValue: drain },
-        { provide: RequestRefusals, useClass: MasterRequestRefusals },
-        { provide: APP_INTERCEPTOR, useClass: RefuseRequestsInterceptor },
       ],
     }).compile();
     const adapter = createKmeHttpAdapter();
