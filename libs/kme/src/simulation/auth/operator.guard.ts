@@ -56,10 +56,10 @@ function crossSiteChange(request: IncomingMessage): string | undefined {
     return `a change of the simulation from another site (Sec-Fetch-Site: ${site}) is refused`;
   }
   const origin = request.headers.origin;
-  if (typeof origin === 'string' && origin !== 'null' && hostOf(origin) !== request.headers.host) {
+  if (origin === 'null') return 'a change of the simulation from an opaque origin is refused';
+  if (typeof origin === 'string' && hostOf(origin) !== request.headers.host) {
     return `a change of the simulation from another origin (${origin}) is refused`;
   }
-  if (origin === 'null') return 'a change of the simulation from an opaque origin is refused';
   return undefined;
 }
 
