@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { KmeTransport, type LinkState } from '@app/etsi-client';
 import { findFreePort } from '../scripts/lib/net-util';
 import { CLI_ENTRY, E2E_PKI_DIR, REPO_ROOT } from './support/e2e-paths';
-import { KEY_ID_V4, SIZE_NOT_MULTIPLE_OF_8, type KeyContainer, type Status } from './support/etsi';
+import { KEY_ID, SIZE_NOT_MULTIPLE_OF_8, type KeyContainer, type Status } from './support/etsi';
 import { KmeTestPair } from './support/kme-harness';
 
 const operatorTls = {
@@ -154,7 +154,7 @@ describe('the kme CLI against the real pair', () => {
     const { keys } = JSON.parse(issued.stdout) as KeyContainer;
     expect(keys).toHaveLength(2);
     for (const key of keys) {
-      expect(key.key_ID).toMatch(KEY_ID_V4);
+      expect(key.key_ID).toMatch(KEY_ID);
       expect(Buffer.from(key.key, 'base64')).toHaveLength(32);
     }
 
@@ -178,7 +178,7 @@ describe('the kme CLI against the real pair', () => {
     const [header, row] = issued.stdout.trim().split('\n');
     expect(header).toMatch(/^key_ID +key$/);
     const [keyId, key] = row.split(/ +/);
-    expect(keyId).toMatch(KEY_ID_V4);
+    expect(keyId).toMatch(KEY_ID);
 
     const fetched = await kme(['dec', 'sae-1', keyId, '--kme', at('slave'), '--sae', 'sae-2']);
     expect(fetched.code).toBe(0);

@@ -9,7 +9,7 @@ import {
   type BrowserSession,
 } from './support/browser';
 import { E2E_PKI_DIR, REPO_ROOT } from './support/e2e-paths';
-import { KEY_ID_V4, type KeyContainer, type Status } from './support/etsi';
+import { KEY_ID, type KeyContainer, type Status } from './support/etsi';
 import { KmeTestPair, type Role } from './support/kme-harness';
 
 /** Screenshots of every executed operation, for a reader of a CI run. */
@@ -209,7 +209,7 @@ describe('Swagger UI "Try it out" in Chromium presenting the SAE certificate its
       expect(executed.shownCode).toBe('200');
       const { keys } = executed.shownBody as KeyContainer;
       expect(keys).toHaveLength(1);
-      expect(keys[0].key_ID).toMatch(KEY_ID_V4);
+      expect(keys[0].key_ID).toMatch(KEY_ID);
       expect(Buffer.from(keys[0].key, 'base64')).toHaveLength(128 / 8);
       expect(session().problems).toEqual([]);
     },

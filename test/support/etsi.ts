@@ -12,8 +12,11 @@ export const SIZE_NOT_MULTIPLE_OF_8 = 'size shall be a multiple of 8';
 export const MANDATORY_UNSUPPORTED = 'not all extension_mandatory parameters are supported';
 export const KEYS_NOT_FOUND = 'one or more keys specified are not found on KME';
 
-/** Canonical lowercase random (v4) UUID. */
-export const KEY_ID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/**
+ * A key ID as the KMEs hand them out: a canonical lower-case RFC 9562 UUID, time-ordered
+ * (version 7), or random (version 4) from a KEY_SEED stream.
+ */
+export const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** RFC 4648 §4 base64: standard alphabet, padded to a multiple of 4 characters. */
 const BASE64_STANDARD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -139,7 +142,7 @@ export function expectKeyContainer(
   expect(body.keys).toHaveLength(number);
   for (const key of body.keys) {
     expect(Object.keys(key).sort()).toEqual(['key', 'key_ID']);
-    expect(key.key_ID).toMatch(KEY_ID_V4);
+    expect(key.key_ID).toMatch(KEY_ID);
     expectBase64Key(key.key, sizeBits);
   }
   expect(new Set(body.keys.map((key) => key.key_ID)).size).toBe(number);

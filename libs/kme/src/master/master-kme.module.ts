@@ -6,7 +6,7 @@ import { composeKme } from '../kme-composition';
 import type { KmeModuleExtensions, KmeModuleOptions } from '../kme-module.options';
 import { InternalApiController } from './internal-api/internal-api.controller';
 import { PeerKmeGuard } from './internal-api/peer-kme.guard';
-import { KeyIdSource, RandomKeyIds } from './keys/key-allocator';
+import { KeyIdSource, TimeOrderedKeyIds } from './keys/key-allocator';
 import { MasterKeyDelivery } from './keys/master-key-delivery';
 import { MASTER_KME_DOCS } from './master-docs';
 import { MasterKeysModule } from './master-keys.module';
@@ -63,7 +63,7 @@ function masterKme(module: DynamicModule, extensions: KmeModuleExtensions): Dyna
         inject: [KME_SETTINGS, MasterKeyStore],
         useFactory: (settings: KmeSettings, store: MasterKeyStore) =>
           settings.keySeed === undefined
-            ? new RandomKeyIds()
+            ? new TimeOrderedKeyIds()
             : new SeededKeyIds(settings.keySeed, store.values),
       },
       {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { MasterKeyStore, type MaterialRange } from '@app/key-pool';
 import { MaterialShipper } from '../link/material-shipper.service';
 
@@ -20,10 +20,15 @@ export abstract class KeyIdSource {
   abstract next(count: number): string[];
 }
 
-/** Random version-4 UUIDs. */
-export class RandomKeyIds extends KeyIdSource {
+/**
+ * Version-7 UUIDs (RFC 9562): 74 random bits after a millisecond timestamp, increasing within
+ * this process. Both key stores index every key ID; IDs that follow each other land on the last
+ * page of those indexes, where random ones would dirty a page each: a 128-key activation commits
+ * 3.5 times faster (libs/key-store/bench/store-bench.ts).
+ */
+export class TimeOrderedKeyIds extends KeyIdSource {
   next(count: number): string[] {
-    return Array.from({ length: count }, () => randomUUID());
+    return Array.from({ length: count }, () => timeOrderedUuid());
   }
 }
 
