@@ -131,6 +131,20 @@ describe('targets', () => {
     expect(targets.p99).toMatchObject({ pass: false, measured: '60.0 ms (enc-slave)' });
   });
 
+  it('judges memory on the settled figure and names when it was read and the peak', () => {
+    const settled: MemoryFigures = {
+      ...memory(132, 168),
+      settledMs: 20_000,
+      master: { rssMb: 132, peakRssMb: 163 },
+    };
+    const targets = byId(evaluateTargets(scenarios, [1, 32], relay, settled));
+    expect(targets['memory-master']).toMatchObject({
+      pass: true,
+      measured: '132.0 MB 20 s after the fill (peak 163.0 MB)',
+    });
+    expect(targets['memory-slave']).toMatchObject({ pass: false });
+  });
+
   it('leaves the status ratios undecided without a status figure', () => {
     const targets = byId(
       evaluateTargets([scenarios[0], scenarios[3], scenarios[4]], [32], undefined, undefined),

@@ -24,6 +24,9 @@ export interface MemoryFigures {
   /** Keys (of keyBits) each KME held when measured. */
   readonly keys: number;
   readonly keyBits: number;
+  /** How long after the pools filled the figure was read (older results: absent). */
+  readonly settledMs?: number;
+  /** rssMb then; peakRssMb is the process's peak so far (the fill's, and start-up's). */
   readonly master: Memory;
   readonly slave: Memory;
 }
@@ -500,7 +503,13 @@ export function evaluateTargets(
       set: 'durable',
       description: `resident memory of the ${role} KME, ${formatInt(memory?.keys ?? 1_000_000)} keys of 256 bits`,
       target: `≤ ${TARGETS.memoryMb} MB`,
-      measured: figure === undefined ? undefined : `${figure.rssMb.toFixed(1)} MB`,
+      measured:
+        figure === undefined
+          ? undefined
+          : `${figure.rssMb.toFixed(1)} MB` +
+            (memory?.settledMs === undefined
+              ? ''
+              : ` ${formatInt(memory.settledMs / 1000)} s after the fill (peak ${figure.peakRssMb.toFixed(1)} MB)`),
       pass: figure === undefined ? undefined : figure.rssMb <= TARGETS.memoryMb,
       rows: [],
     });
