@@ -5,6 +5,7 @@
 // the whole suite runs once per DURABILITY, each on a fresh pair; with --soak, a soak runs
 // instead. `npm run bench -- --help` lists the options.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import {
   mkdirSync,
   mkdtempSync,
@@ -207,6 +208,8 @@ async function main(): Promise<number> {
   const progress = new Progress();
   const say = (line: string) => progress.say(line);
   const abort = new AbortController();
+  // Every request in flight listens on it (32 per scenario and more): not a leak.
+  setMaxListeners(0, abort.signal);
   const resources = new Resources();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {

