@@ -99,13 +99,7 @@ export interface Baseline {
   readonly store?: string;
   readonly durability?: string;
   /** Per `<scenario>@<concurrency>`. */
-  readonly load: Readonly<Record<string, BaselineFigure>>;
-}
-
-export interface BaselineFigure {
-  readonly opsPerSec: number;
-  /** Its share of the reference measured in the same run, when the file says. */
-  readonly ratioToReference?: number;
+  readonly load: Readonly<Record<string, { readonly opsPerSec: number }>>;
 }
 
 /** The sets of targets a run is judged against. */
@@ -141,11 +135,7 @@ interface RowRef {
 export const TARGETS = {
   /** Express platform: status at the master KME against the bare mutual-TLS reference. */
   statusToReference: 0.4,
-  /**
-   * Express platform: a key route keeps at least this share of the baseline's, each taken
-   * against the bare reference of its own run (as the issue states its targets), so that a
-   * machine that got slower or faster between the two runs does not decide.
-   */
+  /** Express platform: a key route keeps at least this share of the baseline's ops/s. */
   baselineShare: 0.9,
   /** Durable KMEs: key routes against the status of their own KME, same run. */
   encMasterToStatus: 0.7,
@@ -308,36 +298,6 @@ export function baselineOpsPerSec(
   return baseline?.load[`${id}@${concurrency}`]?.opsPerSec;
 }
 
-/** A run against the baseline: in ops/s, and each against the reference of its own run. */
-export interface BaselineComparison {
-  readonly before: number;
-  readonly now: number;
-  readonly rawShare: number;
-  readonly beforeToReference?: number;
-  readonly nowToReference?: number;
-  /** nowToReference / beforeToReference when both are known, else rawShare: what is judged. */
-  readonly share: number;
-}
-
-export function compareWithBaseline(
-  scenarios: readonly ScenarioRun[],
-  run: ScenarioRun | undefined,
-  baseline: Baseline | undefined,
-): BaselineComparison | undefined {
-  if (run === undefined) return undefined;
-  const figure = baseline?.load[`${run.id}@${run.concurrency}`];
-  const now = opsPerSec(run);
-  if (figure === undefined || now === undefined || figure.opsPerSec <= 0) return undefined;
-  const rawShare = now / figure.opsPerSec;
-  const beforeToReference = figure.ratioToReference;
-  const nowToReference = ratioToReference(scenarios, run);
-  const share =
-    beforeToReference !== undefined && beforeToReference > 0 && nowToReference !== undefined
-      ? nowToReference / beforeToReference
-      : rawShare;
-  return { before: figure.opsPerSec, now, rawShare, beforeToReference, nowToReference, share };
-}
-
 /**
  * The load figures of a saved results file (`figures.load`, which every version of the bench
  * writes), for --baseline. Throws an Error saying what is wrong with the file.
@@ -356,15 +316,10 @@ export function parseBaseline(text: string, file: string): Baseline {
   if (!isRecord(parsed) || !isRecord(load)) {
     throw new Error(`${file} is not a bench results file (no figures.load)`);
   }
-  const figuresByRow: Record<string, BaselineFigure> = {};
+  const figuresByRow: Record<string, { opsPerSec: number }> = {};
   for (const [row, figure] of Object.entries(load)) {
     const ops = isRecord(figure) ? figure.opsPerSec : undefined;
-    if (typeof ops !== 'number' || !Number.isFinite(ops)) continue;
-    const toReference = isRecord(figure) ? figure.ratioToReference : undefined;
-    figuresByRow[row] =
-      typeof toReference === 'number' && Number.isFinite(toReference)
-        ? { opsPerSec: ops, ratioToReference: toReference }
-        : { opsPerSec: ops };
+    if (typeof ops === 'number' && Number.isFinite(ops)) figuresByRow[row] = { opsPerSec: ops };
   }
   if (Object.keys(figuresByRow).length === 0) {
     throw new Error(`${file} holds no load figures`);
@@ -456,25 +411,23 @@ export function evaluateTargets(
 
   for (const id of KEY_SCENARIOS) {
     const run = atLoad(id);
+    const now = opsPerSec(run);
     const before = baselineOpsPerSec(baseline, id, c);
-    const comparison = compareWithBaseline(scenarios, run, baseline);
-    const pass =
-      comparison === undefined
-        ? undefined
-        : comparison.share >= TARGETS.baselineShare && reliable(run);
+    const share = ratio(now, before);
+    const pass = share === undefined ? undefined : share >= TARGETS.baselineShare && reliable(run);
     targets.push({
       id: `${id}-baseline`,
       set: 'express',
       description: `${ROUTE_NAME[id] ?? id}, concurrency ${c}, against the baseline`,
-      target: `≥ ${TARGETS.baselineShare.toFixed(2)}× baseline by the reference`,
+      target: `≥ ${TARGETS.baselineShare.toFixed(2)}× baseline ops/s`,
       measured:
         baseline === undefined
           ? 'no baseline given'
           : before === undefined
             ? 'not in the baseline'
-            : comparison === undefined
+            : now === undefined
               ? undefined
-              : `${describeComparison(comparison)}${failedNote(run)}`,
+              : `${formatInt(now)} ops/s against ${formatInt(before)} (${share!.toFixed(2)}×)${failedNote(run)}`,
       pass,
       rows: [{ id, concurrency: c, pass }],
     });
@@ -694,19 +647,6 @@ function verdict(pass: boolean | undefined): string {
   return pass === undefined ? '—' : pass ? 'PASS' : 'FAIL';
 }
 
-/** "2,674 ops/s (0.26× ref) against 2,837 (0.15× ref): 1.78× by the reference, 0.94× in ops/s". */
-function describeComparison(comparison: BaselineComparison): string {
-  const { now, before, nowToReference, beforeToReference, rawShare, share } = comparison;
-  const raw = `${formatInt(now)} ops/s against ${formatInt(before)}`;
-  if (nowToReference === undefined || beforeToReference === undefined) {
-    return `${raw} (${rawShare.toFixed(2)}×)`;
-  }
-  return (
-    `${formatInt(now)} ops/s (${nowToReference.toFixed(2)}× ref) against ${formatInt(before)} ` +
-    `(${beforeToReference.toFixed(2)}× ref): ${share.toFixed(2)}× by the reference, ${rawShare.toFixed(2)}× in ops/s`
-  );
-}
-
 /**
  * The load figures: one row per scenario and concurrency, with ratios to the reference and,
  * for the key routes, to their KME's status. With targets, the targets each row is judged
@@ -759,15 +699,8 @@ export function loadTable(
         ? ` (${run.runs.map((result) => formatInt(result.opsPerSec)).join(' / ')})`
         : '';
     const errors = run.runs.reduce((sum, result) => sum + result.errors, 0);
-    const comparison = compareWithBaseline(scenarios, run, baseline);
-    const byReference =
-      comparison?.beforeToReference === undefined || comparison.nowToReference === undefined
-        ? ''
-        : `; ${comparison.share.toFixed(2)}× by ref`;
     const baselineCell =
-      before === undefined
-        ? '—'
-        : `${formatInt(before)} (now ${(ops / before).toFixed(2)}×${byReference})`;
+      before === undefined ? '—' : `${formatInt(before)} (now ${(ops / before).toFixed(2)}×)`;
     return [
       title,
       String(run.concurrency),
