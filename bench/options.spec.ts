@@ -55,6 +55,14 @@ describe('parseBenchArgs', () => {
     });
   });
 
+  it('measures the built KMEs of another checkout as they are with --kmes-from', () => {
+    const options = parseBenchArgs(['--kmes-from', '../fastify-base']);
+    expect(options.kmesFrom).toMatch(/^\/.*fastify-base$/);
+    expect(options.build).toBe('skip');
+    expect(parseBenchArgs([]).kmesFrom).toBeUndefined();
+    expect(() => parseBenchArgs(['--kmes-from', 'x', '--rebuild'])).toThrow(UsageError);
+  });
+
   it('lists the new options in its usage text', () => {
     for (const flag of ['--store', '--durability', '--baseline', '--soak', 'status-slave']) {
       expect(USAGE).toContain(flag);

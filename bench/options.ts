@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 
 /** Load scenarios, in the order they run. `reference` runs first and again last. */
 export const SCENARIO_IDS = [
@@ -60,6 +61,8 @@ export interface BenchOptions {
   readonly baselineFile?: string;
   /** Minutes of soak; when set, the soak replaces the relay, memory and load scenarios. */
   readonly soakMinutes?: number;
+  /** Another checkout whose built KMEs (its dist/, with its node_modules) are measured instead. */
+  readonly kmesFrom?: string;
   readonly help: boolean;
 }
 
@@ -85,6 +88,8 @@ keys in a fresh DATA_DIR under the temp directory (TMPDIR), removed at the end.
                        both KMEs' RSS sampled every ${SOAK_SAMPLE_SEC} s; each KME must end at ≤ 1.10× its
                        RSS after the first minute (so soak longer than 1); no relay, memory or
                        load scenarios
+  --kmes-from <dir>    measure the KMEs built in another checkout (its dist/ and node_modules),
+                       e.g. a baseline commit, with this bench and its client; implies --no-build
   --no-build           use dist/ as it is
   --rebuild            run npm run build even when dist/ looks current
   --markdown           print the results as a markdown table too, for the README
@@ -113,6 +118,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         durability: { type: 'string' },
         baseline: { type: 'string' },
         soak: { type: 'string' },
+        'kmes-from': { type: 'string' },
         'no-build': { type: 'boolean', default: false },
         rebuild: { type: 'boolean', default: false },
         markdown: { type: 'boolean', default: false },
@@ -127,6 +133,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const { values } = parsed;
   if (values['no-build'] && values.rebuild) {
     throw new UsageError('--no-build and --rebuild contradict each other');
+  }
+  if (values['kmes-from'] !== undefined && values.rebuild) {
+    throw new UsageError('--kmes-from measures a build as it is: --rebuild does not apply');
   }
   if (values.soak !== undefined) {
     const clash = (
@@ -144,7 +153,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     scenarios: scenarioList(values.only),
     relay: !values['no-relay'],
     referenceTwice: !quick,
-    build: values['no-build'] ? 'skip' : values.rebuild ? 'force' : 'auto',
+    build:
+      values['no-build'] || values['kmes-from'] !== undefined
+        ? 'skip'
+        : values.rebuild
+          ? 'force'
+          : 'auto',
     markdown: values.markdown,
     save: !values['no-save'],
     strict: values.strict,
@@ -152,6 +166,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     durabilities: durabilityList(values.durability),
     baselineFile: baselineFile(values.baseline),
     soakMinutes: soakMinutes(values.soak),
+    kmesFrom: values['kmes-from'] === undefined ? undefined : resolve(values['kmes-from']),
     help: values.help,
   };
 }

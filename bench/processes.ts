@@ -22,6 +22,18 @@ export interface BuiltEntries {
   readonly slave: string;
 }
 
+/** Another checkout's built KMEs, as they are (--kmes-from). */
+export function builtEntriesIn(checkout: string): BuiltEntries {
+  const master = findEntry(checkout, 'master');
+  const slave = findEntry(checkout, 'slave');
+  if (master === undefined || slave === undefined) {
+    throw new Error(
+      `${checkout} holds no built KMEs (dist/apps/master/main.js, dist/apps/slave/main.js)`,
+    );
+  }
+  return { master, slave };
+}
+
 /** dist/apps/{master,slave}/main.js, built first when missing, stale (mode auto) or forced. */
 export function ensureBuilt(mode: BuildMode, say: (line: string) => void): BuiltEntries {
   const entries = () => ({

@@ -60,6 +60,8 @@ export interface BenchResults extends SuiteResults {
     /** Every DURABILITY the run measured, in order, each on a fresh pair. */
     readonly durabilities: readonly Durability[];
     readonly soakMinutes?: number;
+    /** --kmes-from: the checkout whose built KMEs were measured instead of this one's. */
+    readonly kmesFrom?: string;
     /** Environment the KMEs of the judged suite ran with, besides ports, paths and the queue. */
     readonly kmeEnvironment: Readonly<Record<string, string>>;
   };

@@ -46,6 +46,7 @@ import {
   KmeProcess,
   REPO_ROOT,
   ReferenceServerProcess,
+  builtEntriesIn,
   ensureBuilt,
   startBroker,
   type Broker,
@@ -242,7 +243,11 @@ async function main(): Promise<number> {
   let broker: Broker | undefined;
   let failure: unknown;
   try {
-    const entries = ensureBuilt(options.build, say);
+    const entries =
+      options.kmesFrom === undefined
+        ? ensureBuilt(options.build, say)
+        : builtEntriesIn(options.kmesFrom);
+    if (options.kmesFrom !== undefined) say(`measuring the KMEs built in ${options.kmesFrom}`);
     ensureDevPki({ dir: PKI_DIR, names: ['kme-1', 'kme-2', MASTER_SAE, SLAVE_SAE] });
     const pem = (file: string) => readFileSync(join(PKI_DIR, file));
     const session: Session = {
@@ -775,6 +780,7 @@ function buildResults(
       store: options.store,
       durabilities: options.durabilities,
       soakMinutes: options.soakMinutes,
+      kmesFrom: options.kmesFrom,
       kmeEnvironment: judgedSuite.kmeEnvironment,
     },
     ...results(judgedSuite),
