@@ -122,6 +122,26 @@ describe('ScenarioPlayer', () => {
     ]);
   });
 
+  it('never runs a step before its time when a timer fires early by the wall clock', () => {
+    const player = playerOf('steps:\n  - { at: 8, for: 4, link: { eavesdropper: true } }');
+    player.onApplicationBootstrap();
+    // The wall clock 1 ms behind the timers' clock, as Node's cached loop time can leave it.
+    jest.setSystemTime(Date.now() - 1);
+    jest.advanceTimersByTime(8_000);
+    expect(link.linkState().eavesdropper).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(link.linkState().eavesdropper).toBe(true);
+    jest.setSystemTime(Date.now() - 1);
+    jest.advanceTimersByTime(4_000);
+    expect(link.linkState().eavesdropper).toBe(true);
+    jest.advanceTimersByTime(1);
+    expect(link.linkState().eavesdropper).toBe(false);
+    expect(player.status().steps[0]).toMatchObject({
+      applied_at: '2026-01-01T12:00:08.000Z',
+      ended_at: '2026-01-01T12:00:12.000Z',
+    });
+  });
+
   it('keeps playing when a step cannot apply then (the operator changed the link), saying why', () => {
     const player = playerOf(
       [

@@ -99,12 +99,16 @@ export class ScenarioPlayer implements OnApplicationBootstrap, BeforeApplication
 
   /** Runs `work` at `seconds` from the start, wherever the clock is when this is called. */
   private at(seconds: number, work: () => void): void {
+    const due = this.startedAt! + seconds * 1000;
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        work();
+        // Node's timers run on the event loop's cached clock and may fire a millisecond before
+        // the wall clock reaches `due`: a step never runs before its time, so wait out the rest.
+        if (Date.now() < due) this.at(seconds, work);
+        else work();
       },
-      Math.max(0, this.startedAt! + seconds * 1000 - Date.now()),
+      Math.max(0, due - Date.now()),
     );
     this.timers.add(timer);
   }
