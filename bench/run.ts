@@ -243,11 +243,13 @@ async function main(): Promise<number> {
   let broker: Broker | undefined;
   let failure: unknown;
   try {
-    const entries =
-      options.kmesFrom === undefined
-        ? ensureBuilt(options.build, say)
-        : builtEntriesIn(options.kmesFrom);
-    if (options.kmesFrom !== undefined) say(`measuring the KMEs built in ${options.kmesFrom}`);
+    let entries: BuiltEntries;
+    if (options.kmesFrom === undefined) {
+      entries = ensureBuilt(options.build, say);
+    } else {
+      entries = builtEntriesIn(options.kmesFrom);
+      say(`measuring the KMEs built in ${options.kmesFrom}`);
+    }
     ensureDevPki({ dir: PKI_DIR, names: ['kme-1', 'kme-2', MASTER_SAE, SLAVE_SAE] });
     const pem = (file: string) => readFileSync(join(PKI_DIR, file));
     const session: Session = {

@@ -13,10 +13,10 @@ export const MANDATORY_UNSUPPORTED = 'not all extension_mandatory parameters are
 export const KEYS_NOT_FOUND = 'one or more keys specified are not found on KME';
 
 /**
- * A key ID as the KMEs hand them out: a canonical lower-case RFC 9562 UUID, time-ordered
- * (version 7), or random (version 4) from a KEY_SEED stream.
+ * A key ID as an unseeded KME hands them out: a canonical lower-case, time-ordered (version 7)
+ * RFC 9562 UUID. (KEY_SEED runs give seeded version-4 IDs instead.)
  */
-export const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** RFC 4648 §4 base64: standard alphabet, padded to a multiple of 4 characters. */
 const BASE64_STANDARD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
