@@ -106,6 +106,21 @@ describe('decodeLinkMessage', () => {
     );
   });
 
+  it('names every invalid member of a refused message, a missing one too', () => {
+    const type = LinkMessageType.LinkReset;
+    const message = refused({ type, headers: v1, content: json({ epoch: '', fromOffset: 1.5 }) });
+    const fields = /qkd.link-reset has invalid fields: (.*)$/.exec(message)?.[1].split(', ');
+    expect(fields?.sort()).toEqual(['epoch', 'fromOffset', 'slaveStoreId']);
+    const nested = { ...activation, keyBytes: 0, slaveSaeIds: [7] };
+    expect(
+      refused({
+        type: LinkMessageType.Activations,
+        headers: v1,
+        content: json({ activations: [activation, nested] }),
+      }),
+    ).toMatch(/qkd.activations has invalid fields: activations$/);
+  });
+
   it('refuses a block without a position or without bytes', () => {
     const type = LinkMessageType.MaterialBlock;
     expect(refused({ type, headers: v1, content: Buffer.from([1]) })).toMatch(

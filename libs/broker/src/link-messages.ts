@@ -1,21 +1,12 @@
-import { plainToInstance, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsString,
-  IsUUID,
-  Min,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-  validateSync,
-} from 'class-validator';
+import Ajv, { type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
 
 /**
  * The link's messages, version 1. The AMQP `type` property names the message, the
  * `x-schema-version` header its version; a receiver refuses anything else.
+ *
+ * Each body is checked against a JSON Schema compiled once (Ajv): the slave KME checks every
+ * activation it receives, and class-validator's per-object metadata walk cost a quarter of its
+ * CPU under load. The schemas are typed against the interfaces, so the two cannot drift apart.
  */
 export const SCHEMA_VERSION = 1;
 export const SCHEMA_VERSION_HEADER = 'x-schema-version';
@@ -34,99 +25,121 @@ export enum LinkMessageType {
   Barrier = 'qkd.barrier',
 }
 
-export class MaterialBlockHeaders {
-  @IsString()
-  @MinLength(1)
-  epoch!: string;
-
-  @IsInt()
-  @Min(0)
-  start!: number;
+/** Where a material block lies in its epoch's stream; carried in the message's headers. */
+export interface MaterialBlockHeaders {
+  epoch: string;
+  start: number;
 }
 
 /** Bytes [start, end) of the epoch's stream. */
-export class StreamRange {
-  @IsInt()
-  @Min(0)
-  start!: number;
-
-  @IsInt()
-  @Min(1)
-  end!: number;
+export interface StreamRange {
+  start: number;
+  end: number;
 }
 
-export class ActivationMessage {
+export interface ActivationMessage {
   /** Unique per activation, also across restarts: the slave KME applies each one once. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  id!: string;
-
-  @IsString()
-  @MinLength(1)
-  epoch!: string;
-
+  id: string;
+  epoch: string;
   /** Where the keys' bytes lie, in order; the keys follow each other through them. */
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(10_000)
-  @ValidateNested({ each: true })
-  @Type(() => StreamRange)
-  ranges!: StreamRange[];
-
-  @IsInt()
-  @Min(1)
-  keyBytes!: number;
-
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100_000)
-  @IsUUID('all', { each: true })
-  keyIds!: string[];
-
-  @IsString()
-  @MinLength(1)
-  masterSaeId!: string;
-
-  @IsArray()
-  @ArrayMinSize(1)
-  @IsString({ each: true })
-  slaveSaeIds!: string[];
+  ranges: StreamRange[];
+  keyBytes: number;
+  keyIds: string[];
+  masterSaeId: string;
+  slaveSaeIds: string[];
 }
 
 /** Most activations in one message. */
 export const MAX_ACTIVATIONS_PER_MESSAGE = 10_000;
 
 /** Activations of requests answered at about the same time travel in one message. */
-export class ActivationsMessage {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ACTIVATIONS_PER_MESSAGE)
-  @ValidateNested({ each: true })
-  @Type(() => ActivationMessage)
-  activations!: ActivationMessage[];
+export interface ActivationsMessage {
+  activations: ActivationMessage[];
 }
 
-export class LinkResetMessage {
-  @IsString()
-  @MinLength(1)
-  epoch!: string;
-
-  @IsInt()
-  @Min(0)
-  fromOffset!: number;
-
+export interface LinkResetMessage {
+  epoch: string;
+  fromOffset: number;
   /** The slave KME store the reset is for: another store ignores it. */
-  @IsString()
-  @MinLength(1)
-  slaveStoreId!: string;
+  slaveStoreId: string;
 }
 
-export class BarrierMessage {
+export interface BarrierMessage {
   /** Chosen by the slave KME that asked for it. */
-  @IsUUID('all')
-  id!: string;
+  id: string;
 }
+
+/** Any UUID version, as class-validator's IsUUID('all') took it. */
+const UUID_PATTERN =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const nonEmpty = { type: 'string', minLength: 1 } as const;
+const offset = { type: 'integer', minimum: 0 } as const;
+
+const materialBlockHeadersSchema: JSONSchemaType<MaterialBlockHeaders> = {
+  type: 'object',
+  properties: { epoch: nonEmpty, start: offset },
+  required: ['epoch', 'start'],
+};
+
+const activationSchema: JSONSchemaType<ActivationMessage> = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200 },
+    epoch: nonEmpty,
+    ranges: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        properties: { start: offset, end: { type: 'integer', minimum: 1 } },
+        required: ['start', 'end'],
+      },
+    },
+    keyBytes: { type: 'integer', minimum: 1 },
+    keyIds: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100_000,
+      items: { type: 'string', pattern: UUID_PATTERN },
+    },
+    masterSaeId: nonEmpty,
+    slaveSaeIds: { type: 'array', minItems: 1, items: { type: 'string' } },
+  },
+  required: ['id', 'epoch', 'ranges', 'keyBytes', 'keyIds', 'masterSaeId', 'slaveSaeIds'],
+};
+
+const activationsSchema: JSONSchemaType<ActivationsMessage> = {
+  type: 'object',
+  properties: {
+    activations: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_ACTIVATIONS_PER_MESSAGE,
+      items: activationSchema,
+    },
+  },
+  required: ['activations'],
+};
+
+const linkResetSchema: JSONSchemaType<LinkResetMessage> = {
+  type: 'object',
+  properties: { epoch: nonEmpty, fromOffset: offset, slaveStoreId: nonEmpty },
+  required: ['epoch', 'fromOffset', 'slaveStoreId'],
+};
+
+const barrierSchema: JSONSchemaType<BarrierMessage> = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
+  required: ['id'],
+};
+
+// allErrors: a refusal names every invalid field, not just the first.
+const ajv = new Ajv({ allErrors: true });
+const validateMaterialBlockHeaders = ajv.compile(materialBlockHeadersSchema);
+const validateActivations = ajv.compile(activationsSchema);
+const validateLinkReset = ajv.compile(linkResetSchema);
+const validateBarrier = ajv.compile(barrierSchema);
 
 export type LinkMessage =
   | {
@@ -161,24 +174,24 @@ export function decodeLinkMessage(raw: RawLinkMessage): LinkMessage {
   }
   switch (raw.type) {
     case LinkMessageType.MaterialBlock: {
-      const headers = validated(MaterialBlockHeaders, raw.headers, raw.type);
+      const headers = validated(validateMaterialBlockHeaders, raw.headers, raw.type);
       if (raw.content.length === 0) throw new MalformedLinkMessageError('empty material block');
       return { type: raw.type, epoch: headers.epoch, start: headers.start, bytes: raw.content };
     }
     case LinkMessageType.Activations:
       return {
         type: raw.type,
-        activations: validated(ActivationsMessage, parseJson(raw.content), raw.type).activations,
+        activations: validated(validateActivations, parseJson(raw.content), raw.type).activations,
       };
     case LinkMessageType.LinkReset:
       return {
         type: raw.type,
-        reset: validated(LinkResetMessage, parseJson(raw.content), raw.type),
+        reset: validated(validateLinkReset, parseJson(raw.content), raw.type),
       };
     case LinkMessageType.Barrier:
       return {
         type: raw.type,
-        barrier: validated(BarrierMessage, parseJson(raw.content), raw.type),
+        barrier: validated(validateBarrier, parseJson(raw.content), raw.type),
       };
     default:
       throw new MalformedLinkMessageError(`unknown message type ${String(raw.type)}`);
@@ -193,15 +206,25 @@ function parseJson(content: Buffer): unknown {
   }
 }
 
-function validated<T extends object>(schema: new () => T, plain: unknown, type: string): T {
+function validated<T>(validate: ValidateFunction<T>, plain: unknown, type: string): T {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     throw new MalformedLinkMessageError(`${type} is not an object`);
   }
-  const instance = plainToInstance(schema, plain);
-  const errors = validateSync(instance, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    const fields = errors.map((error) => error.property).join(', ');
-    throw new MalformedLinkMessageError(`${type} has invalid fields: ${fields}`);
+  if (!validate(plain)) {
+    throw new MalformedLinkMessageError(
+      `${type} has invalid fields: ${invalidFields(validate.errors ?? []).join(', ')}`,
+    );
   }
-  return instance;
+  return plain;
+}
+
+/** The top-level members the errors are about, each once, in the order found. */
+function invalidFields(errors: readonly ErrorObject[]): string[] {
+  const fields = errors.map((error) => {
+    const member = error.instancePath.split('/')[1];
+    if (member !== undefined) return member;
+    const params = error.params as { missingProperty?: string };
+    return params.missingProperty ?? '(the message)';
+  });
+  return [...new Set(fields)];
 }

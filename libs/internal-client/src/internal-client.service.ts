@@ -5,9 +5,9 @@ import { UnavailableError } from '@app/key-pool';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { fromAllocationError } from './allocation-errors';
+import { checkAllocationResponse } from './allocation-response.schema';
 import {
   ALLOCATIONS_PATH,
-  AllocationResponseDto,
   BARRIER_PATH,
   BarrierResponseDto,
   INTERNAL_API_PREFIX,
@@ -56,7 +56,7 @@ export class InternalClient implements OnModuleDestroy {
   }
 
   sync(body: LinkSyncRequestDto): Promise<LinkSyncResponseDto> {
-    return this.post(SYNC_PATH, body, LinkSyncResponseDto);
+    return this.post(SYNC_PATH, body).then((answer) => validated(LinkSyncResponseDto, answer));
   }
 
   /**
@@ -64,7 +64,7 @@ export class InternalClient implements OnModuleDestroy {
    * recorded; resolves once it is there.
    */
   async barrier(id: string): Promise<void> {
-    await this.post(BARRIER_PATH, { id }, BarrierResponseDto);
+    validated(BarrierResponseDto, await this.post(BARRIER_PATH, { id }));
   }
 
   /**
@@ -89,7 +89,13 @@ export class InternalClient implements OnModuleDestroy {
       batcher = new CallBatcher(
         async (requests) => {
           const body: AllocationRequestDto = { slaveStoreId, requests };
-          const { results } = await this.post(ALLOCATIONS_PATH, body, AllocationResponseDto);
+          const checked = checkAllocationResponse(await this.post(ALLOCATIONS_PATH, body));
+          if ('invalid' in checked) {
+            throw new PeerUnreachableError(
+              `the master KME's answer has invalid fields: ${checked.invalid.join(', ')}`,
+            );
+          }
+          const { results } = checked.response;
           if (results.length !== requests.length) {
             throw new PeerUnreachableError(
               `the master KME answered ${requests.length} allocations with ${results.length} results`,
@@ -108,7 +114,8 @@ export class InternalClient implements OnModuleDestroy {
     await this.agent.close();
   }
 
-  private async post<T extends object>(path: string, body: object, schema: Schema<T>): Promise<T> {
+  /** Posts a call; resolves with the master KME's answer, a JSON object not yet checked. */
+  private async post(path: string, body: object): Promise<object> {
     const url = `${this.options.baseUrl}/${INTERNAL_API_PREFIX}/${path}`;
     let response: Awaited<ReturnType<typeof request>>;
     try {
@@ -140,15 +147,15 @@ export class InternalClient implements OnModuleDestroy {
         `the master KME refused the call (${response.statusCode}): ${typeof message === 'string' ? message : 'no message'}`,
       );
     }
-    return validated(schema, payload);
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      throw new PeerUnreachableError("the master KME's answer is not a JSON object");
+    }
+    return payload;
   }
 }
 
 /** The master KME's answers are checked as strictly as the link's messages. */
-function validated<T extends object>(schema: Schema<T>, payload: unknown): T {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new PeerUnreachableError("the master KME's answer is not a JSON object");
-  }
+function validated<T extends object>(schema: Schema<T>, payload: object): T {
   const instance = plainToInstance(schema, payload);
   const errors = validateSync(instance, {
     forbidUnknownValues: true,

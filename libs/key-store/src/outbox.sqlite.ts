@@ -9,10 +9,16 @@ const REMOVED_THROUGH = 'outbox_removed_through';
 /**
  * The transactional outbox in a table. Sequence numbers keep increasing across restarts, even
  * when the outbox was emptied: a sender that remembers "sent through n" is never fooled.
+ *
+ * Entries added in this run are also kept in memory until removed, so that the sender reads
+ * them without a query; those from before a restart (or a rollback) are read from the table.
  */
 export class SqliteOutbox implements Outbox, Reloadable {
   private count = 0;
   private nextSeq = 1;
+  /** Entries from `cachedFrom` on, oldest first, consecutive: every one in the table. */
+  private recent: OutboxEntry[] = [];
+  private cachedFrom = 1;
 
   private readonly insert: Database.Statement<[number, string]>;
   private readonly selectAfter: Database.Statement<[number, number], OutboxEntry>;
@@ -46,6 +52,8 @@ export class SqliteOutbox implements Outbox, Reloadable {
     const removed = Number(this.meta.get(REMOVED_THROUGH) ?? 0);
     this.count = n;
     this.nextSeq = Math.max(last ?? 0, removed) + 1;
+    this.recent = [];
+    this.cachedFrom = this.nextSeq;
   }
 
   add(body: string): number {
@@ -53,6 +61,7 @@ export class SqliteOutbox implements Outbox, Reloadable {
       const seq = this.nextSeq;
       this.insert.run(seq, body);
       this.store.touch(this);
+      this.recent.push({ seq, body });
       this.nextSeq = seq + 1;
       this.count++;
       return seq;
@@ -61,7 +70,11 @@ export class SqliteOutbox implements Outbox, Reloadable {
 
   entriesAfter(afterSeq: number, limit: number): OutboxEntry[] {
     if (limit <= 0) return [];
-    return this.store.read(() => this.selectAfter.all(afterSeq, limit));
+    if (afterSeq + 1 < this.cachedFrom) {
+      return this.store.read(() => this.selectAfter.all(afterSeq, limit));
+    }
+    const from = Math.max(0, afterSeq + 1 - (this.recent[0]?.seq ?? this.cachedFrom));
+    return this.recent.slice(from, from + limit);
   }
 
   removeThrough(seq: number): void {
@@ -73,6 +86,9 @@ export class SqliteOutbox implements Outbox, Reloadable {
       }
       this.store.touch(this);
       this.count -= removed;
+      const kept = this.recent.findIndex((entry) => entry.seq > seq);
+      this.recent = kept === -1 ? [] : this.recent.slice(kept);
+      this.cachedFrom = Math.max(this.cachedFrom, through + 1);
     });
   }
 }
