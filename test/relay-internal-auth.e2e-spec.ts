@@ -103,7 +103,15 @@ describe('the KME-to-KME API of the master KME admits only the peer KME', () => 
     withKmeLogs(pair, async () => {
       const kme2 = pair.client('master', 'kme-2');
 
-      // Past the guard: an unknown run may not allocate (503), but it is not refused as a caller.
+      // Past the guard, a call that breaks the contract is a 400 naming the member.
+      const malformed = await kme2.post(ALLOCATIONS, {
+        ...allocationBody(`stranger-${randomUUID()}`),
+        requests: [{ masterSaeId: 'sae-2', number: 1, size: 256 }],
+      });
+      expect(show(malformed)).toMatch(/^400 .*requests\/0\/slaveSaeIds is missing/);
+      expect(isErrorBody(malformed.body)).toBe(true);
+
+      // An unknown run may not allocate (503), but it is not refused as a caller.
       const early = await kme2.post(ALLOCATIONS, allocationBody(`stranger-${randomUUID()}`));
       expect(show(early)).toMatch(/^503 .*not synchronised/);
 

@@ -9,6 +9,7 @@ export {
 export { KeyRequestGate } from './key-request-gate.port';
 export { InvalidRequestError, type ErrorDetail } from './request-errors';
 export { EtsiValidationPipe } from './validation/etsi-validation.pipe';
+export { readJsonBody } from './validation/json-body';
 export { TolerantReader } from './validation/tolerant-reader';
 export { ETSI_API_TAG } from './etsi-keys.controller';
 export {

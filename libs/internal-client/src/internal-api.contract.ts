@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -251,33 +250,26 @@ export class LinkSyncResponseDto {
   simulation?: LinkSimulationSyncDto;
 }
 
+/*
+ * The allocation call's DTOs document it; the KMEs check it against ALLOCATION_REQUEST_SCHEMA and
+ * ALLOCATION_RESPONSE_SCHEMA (allocation-schemas.ts), which a test keeps in step with them.
+ */
+
 /** One enc_keys request of an SAE of the slave KME. */
 export class AllocationItemDto {
   @ApiProperty({
     description: 'Master SAE of the keys (attached to the slave KME)',
     example: 'sae-2',
   })
-  @IsString()
-  @MinLength(1)
   masterSaeId!: string;
 
   @ApiProperty({ description: 'Slave SAEs of the keys', example: ['sae-1'], type: [String] })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
   slaveSaeIds!: string[];
 
   @ApiProperty({ description: 'Number of keys', example: 1 })
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
   number!: number;
 
   @ApiProperty({ description: 'Size of each key in bits (multiple of 8)', example: 256 })
-  @IsInt()
-  @Min(8)
-  @Max(1_048_576)
   size!: number;
 }
 
@@ -290,26 +282,15 @@ export class AllocationRequestDto {
     description: 'The slave KME store that asks; must be the synchronised one',
     example: '5b0b2c4e-…',
   })
-  @IsString()
-  @MinLength(1)
   slaveStoreId!: string;
 
   @ApiProperty({
     description: 'The requests, each allocated on its own',
     type: [AllocationItemDto],
   })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ALLOCATIONS_PER_CALL)
-  @ValidateNested({ each: true })
-  @Type(() => AllocationItemDto)
   requests!: AllocationItemDto[];
 }
 
-/**
- * The answer DTOs below document the allocation answer; the slave KME checks it against
- * ALLOCATION_RESPONSE_SCHEMA (allocation-response.schema.ts), which a test keeps in step with them.
- */
 export class StreamRangeDto {
   @ApiProperty({ example: 4096 })
   start!: number;

@@ -5,7 +5,7 @@ import { UnavailableError } from '@app/key-pool';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { fromAllocationError } from './allocation-errors';
-import { checkAllocationResponse } from './allocation-response.schema';
+import { checkAllocationResponse } from './allocation-schemas';
 import {
   ALLOCATIONS_PATH,
   BARRIER_PATH,
@@ -92,10 +92,10 @@ export class InternalClient implements OnModuleDestroy {
           const checked = checkAllocationResponse(await this.post(ALLOCATIONS_PATH, body));
           if ('invalid' in checked) {
             throw new PeerUnreachableError(
-              `the master KME's answer has invalid fields: ${checked.invalid.join(', ')}`,
+              `the master KME's answer has invalid fields: ${checked.invalid.map((p) => p.path).join(', ')}`,
             );
           }
-          const { results } = checked.response;
+          const { results } = checked.value;
           if (results.length !== requests.length) {
             throw new PeerUnreachableError(
               `the master KME answered ${requests.length} allocations with ${results.length} results`,

@@ -26,6 +26,7 @@ import {
 } from '@app/internal-client';
 import { ActivationOutbox } from '../link/activation-outbox.service';
 import { SlaveLinkService } from '../link/slave-link.service';
+import { AllocationRequestPipe } from './allocation-request.pipe';
 import { PeerKmeGuard } from './peer-kme.guard';
 import { SlaveAllocationService } from './slave-allocation.service';
 
@@ -81,7 +82,7 @@ export class InternalApiController {
       'The master KME allocates, records the keys for its own slave SAEs and returns where the bytes lie in the shared stream.',
   })
   @ApiOkResponse({ type: AllocationResponseDto })
-  allocate(@Body() body: AllocationRequestDto): AllocationResponseDto {
+  allocate(@Body(AllocationRequestPipe) body: AllocationRequestDto): AllocationResponseDto {
     return this.allocations.allocate(body);
   }
 }

@@ -2,8 +2,13 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ALLOCATION_RESPONSE_SCHEMA, checkAllocationResponse } from './allocation-response.schema';
-import { AllocationResponseDto } from './internal-api.contract';
+import {
+  ALLOCATION_REQUEST_SCHEMA,
+  ALLOCATION_RESPONSE_SCHEMA,
+  checkAllocationRequest,
+  checkAllocationResponse,
+} from './allocation-schemas';
+import { AllocationRequestDto, AllocationResponseDto } from './internal-api.contract';
 
 const keyId = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 const keys = { epoch: 'e1', ranges: [{ start: 0, end: 32 }], keyBytes: 32, keyIds: [keyId] };
@@ -12,6 +17,37 @@ interface ObjectSchema {
   readonly properties: Record<string, Partial<ObjectSchema> & { items?: unknown }>;
   readonly required: readonly string[];
 }
+
+const item = { masterSaeId: 'sae-2', slaveSaeIds: ['sae-1'], number: 1, size: 256 };
+
+describe('ALLOCATION_REQUEST_SCHEMA', () => {
+  it('takes the requests of one call', () => {
+    const call = { slaveStoreId: 'store-1', requests: [item, { ...item, number: 128 }] };
+    expect(checkAllocationRequest(call)).toEqual({ value: call });
+  });
+
+  it('says what is wrong where, and why', () => {
+    const call = {
+      slaveStoreId: '',
+      requests: [{ ...item, size: 4 }, { ...item, number: 1.5, extra: 1 }, { size: 256 }],
+    };
+    const checked = checkAllocationRequest(call);
+    expect(
+      'invalid' in checked && [...checked.invalid].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    ).toEqual([
+      { path: 'requests/0/size', reason: 'must be >= 8' },
+      { path: 'requests/1/extra', reason: 'is not a member of this call' },
+      { path: 'requests/1/number', reason: 'must be integer' },
+      { path: 'requests/2/masterSaeId', reason: 'is missing' },
+      { path: 'requests/2/number', reason: 'is missing' },
+      { path: 'requests/2/slaveSaeIds', reason: 'is missing' },
+      { path: 'slaveStoreId', reason: 'must NOT have fewer than 1 characters' },
+    ]);
+    expect(checkAllocationRequest({ slaveStoreId: 's', requests: [] })).toEqual({
+      invalid: [{ path: 'requests', reason: 'must NOT have fewer than 1 items' }],
+    });
+  });
+});
 
 describe('ALLOCATION_RESPONSE_SCHEMA', () => {
   it('takes keys and errors, one per result', () => {
@@ -22,7 +58,7 @@ describe('ALLOCATION_RESPONSE_SCHEMA', () => {
         { error: { kind: 'invalid_request', message: 'bad', details: [{ size: 'bad' }] } },
       ],
     };
-    expect(checkAllocationResponse(answer)).toEqual({ response: answer });
+    expect(checkAllocationResponse(answer)).toEqual({ value: answer });
   });
 
   it('names every wrong, missing or unknown member by its path', () => {
@@ -35,7 +71,7 @@ describe('ALLOCATION_RESPONSE_SCHEMA', () => {
       more: true,
     };
     const checked = checkAllocationResponse(answer);
-    expect('invalid' in checked && [...checked.invalid].sort()).toEqual([
+    expect('invalid' in checked && checked.invalid.map((p) => p.path).sort()).toEqual([
       'more',
       'results/0/keys/keyBytes',
       'results/0/keys/keyIds/0',
@@ -48,19 +84,22 @@ describe('ALLOCATION_RESPONSE_SCHEMA', () => {
 
   it('refuses an insufficient-material error whose byte counts are not two integers', () => {
     const error = { kind: 'insufficient_material', message: 'short', bytes: [32] };
-    expect(checkAllocationResponse({ results: [{ error }] })).toEqual({
-      invalid: ['results/0/error/bytes'],
-    });
+    const checked = checkAllocationResponse({ results: [{ error }] });
+    expect('invalid' in checked && checked.invalid.map((p) => p.path)).toEqual([
+      'results/0/error/bytes',
+    ]);
   });
+});
 
-  // The DTOs document the answer in the master KME's OpenAPI page; the schema checks it. They
-  // must name the same members, required alike, or one of them lies.
-  it('names the same members as the documented DTOs, required alike', async () => {
+// The DTOs document the call in the master KME's OpenAPI page; the schemas check it. They must
+// name the same members, required alike, or one of them lies.
+describe('the allocation schemas', () => {
+  it('name the same members as the documented DTOs, required alike', async () => {
     @Module({})
     class EmptyModule {}
     const app = await NestFactory.create(EmptyModule, { logger: false });
     const document = SwaggerModule.createDocument(app, new DocumentBuilder().build(), {
-      extraModels: [AllocationResponseDto],
+      extraModels: [AllocationRequestDto, AllocationResponseDto],
     });
     await app.close();
     const documented = document.components?.schemas as Record<string, ObjectSchema>;
@@ -76,6 +115,9 @@ describe('ALLOCATION_RESPONSE_SCHEMA', () => {
         required: [...(model.required ?? [])].sort(),
       });
     };
+    const request = ALLOCATION_REQUEST_SCHEMA as unknown as ObjectSchema;
+    compare(request, 'AllocationRequestDto');
+    compare(request.properties.requests.items as ObjectSchema, 'AllocationItemDto');
     const response = ALLOCATION_RESPONSE_SCHEMA as unknown as ObjectSchema;
     compare(response, 'AllocationResponseDto');
     const result = response.properties.results.items as ObjectSchema;
