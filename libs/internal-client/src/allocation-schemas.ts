@@ -119,27 +119,14 @@ export const ALLOCATION_RESPONSE_SCHEMA: JSONSchemaType<AllocationResponseDto> =
 /** What is wrong in a value: the path and the reason of each problem, each path once. */
 export type SchemaProblems = { readonly path: string; readonly reason: string }[];
 
+/** A checked value, typed; or what is wrong in it. */
+export type SchemaCheck<T> = { readonly value: T } | { readonly invalid: SchemaProblems };
+
 const ajv = new Ajv({ allErrors: true });
-const checkRequest = checker(ALLOCATION_REQUEST_SCHEMA);
-const checkResponse = checker(ALLOCATION_RESPONSE_SCHEMA);
 
-/** Checks an allocation call as the master KME receives it. */
-export function checkAllocationRequest(
-  payload: unknown,
-): { readonly value: AllocationRequestDto } | { readonly invalid: SchemaProblems } {
-  return checkRequest(payload);
-}
-
-/** Checks the master KME's answer to an allocation call. */
-export function checkAllocationResponse(
-  payload: unknown,
-): { readonly value: AllocationResponseDto } | { readonly invalid: SchemaProblems } {
-  return checkResponse(payload);
-}
-
-function checker<T>(schema: JSONSchemaType<T>) {
+function checker<T>(schema: JSONSchemaType<T>): (payload: unknown) => SchemaCheck<T> {
   const validate = ajv.compile(schema);
-  return (payload: unknown): { readonly value: T } | { readonly invalid: SchemaProblems } => {
+  return (payload) => {
     if (validate(payload)) return { value: payload };
     const problems = new Map<string, string>();
     for (const error of validate.errors ?? []) {
@@ -149,6 +136,12 @@ function checker<T>(schema: JSONSchemaType<T>) {
     return { invalid: [...problems].map(([path, reason]) => ({ path, reason })) };
   };
 }
+
+/** Checks an allocation call as the master KME receives it. */
+export const checkAllocationRequest = checker(ALLOCATION_REQUEST_SCHEMA);
+
+/** Checks the master KME's answer to an allocation call. */
+export const checkAllocationResponse = checker(ALLOCATION_RESPONSE_SCHEMA);
 
 /** `requests/0/number`; the member itself for a missing or unknown one. */
 function pathOf(error: ErrorObject): string {

@@ -16,9 +16,8 @@ const REMOVED_THROUGH = 'outbox_removed_through';
 export class SqliteOutbox implements Outbox, Reloadable {
   private count = 0;
   private nextSeq = 1;
-  /** Entries from `cachedFrom` on, oldest first, consecutive: every one in the table. */
+  /** This run's entries not yet removed, oldest first; any older ones are only in the table. */
   private recent: OutboxEntry[] = [];
-  private cachedFrom = 1;
 
   private readonly insert: Database.Statement<[number, string]>;
   private readonly selectAfter: Database.Statement<[number, number], OutboxEntry>;
@@ -53,7 +52,6 @@ export class SqliteOutbox implements Outbox, Reloadable {
     this.count = n;
     this.nextSeq = Math.max(last ?? 0, removed) + 1;
     this.recent = [];
-    this.cachedFrom = this.nextSeq;
   }
 
   add(body: string): number {
@@ -70,10 +68,11 @@ export class SqliteOutbox implements Outbox, Reloadable {
 
   entriesAfter(afterSeq: number, limit: number): OutboxEntry[] {
     if (limit <= 0) return [];
-    if (afterSeq + 1 < this.cachedFrom) {
+    const firstInMemory = this.recent[0]?.seq ?? this.nextSeq;
+    if (afterSeq + 1 < firstInMemory) {
       return this.store.read(() => this.selectAfter.all(afterSeq, limit));
     }
-    const from = Math.max(0, afterSeq + 1 - (this.recent[0]?.seq ?? this.cachedFrom));
+    const from = afterSeq + 1 - firstInMemory;
     return this.recent.slice(from, from + limit);
   }
 
@@ -88,7 +87,6 @@ export class SqliteOutbox implements Outbox, Reloadable {
       this.count -= removed;
       const kept = this.recent.findIndex((entry) => entry.seq > seq);
       this.recent = kept === -1 ? [] : this.recent.slice(kept);
-      this.cachedFrom = Math.max(this.cachedFrom, through + 1);
     });
   }
 }
