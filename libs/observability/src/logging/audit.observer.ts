@@ -15,10 +15,13 @@ export class AuditLog extends DeliveryObserver {
   }
 
   delivered(event: DeliveryEvent): void {
+    // Below info (LOG_LEVEL=warn) the line is dropped: skip building it (bindings() parses JSON).
+    const logger = this.logger.logger;
+    if (!logger.isLevelEnabled('info')) return;
     this.logger.info(
       {
         // Bound already when the request has its own logger (LOG_LEVEL=debug), else said here.
-        ...(event.requestId === undefined || this.logger.logger.bindings().reqId !== undefined
+        ...(event.requestId === undefined || logger.bindings().reqId !== undefined
           ? {}
           : { reqId: event.requestId }),
         route: event.route,

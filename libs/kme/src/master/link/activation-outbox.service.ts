@@ -16,6 +16,12 @@ export type PendingActivation = Omit<ActivationMessage, 'id'>;
 const MESSAGES_IN_FLIGHT = 4;
 /** After a failed publish, how long the outbox waits before trying again. */
 const RETRY_MS = 250;
+/**
+ * How long confirmed activations may stay in the outbox's table. Removing them is a commit of its
+ * own; one every few milliseconds instead of one per confirm. Should the KME stop before it, they
+ * are shipped again, and the slave KME ignores what it already applied.
+ */
+const REMOVE_CONFIRMED_AFTER_MS = 25;
 /** How long a stopping KME goes on shipping the outbox. */
 const SHUTDOWN_FLUSH_MS = 2_000;
 
@@ -43,7 +49,10 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   /** Highest sequence number removed from the outbox in this run. */
   private confirmedThrough = 0;
   /** The messages in flight, oldest first: the last sequence number each carries. */
-  private inFlight: { through: number; confirmed: boolean }[] = [];
+  private inFlight: { through: number; count: number; confirmed: boolean }[] = [];
+  /** Confirmed activations still in the table, removed by removeTimer. */
+  private confirmedInTable = 0;
+  private removeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private state = '';
@@ -61,7 +70,7 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
 
   /** Activations committed and not yet confirmed by the broker. */
   get size(): number {
-    return this.store.outbox.size;
+    return this.store.outbox.size - this.confirmedInTable;
   }
 
   /** Records an activation; call inside the transaction that allocated its keys. */
@@ -105,7 +114,7 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
         this.shipWaiters.delete(waiter);
         reject(
           new UnavailableError(
-            `activations recorded at the master KME are not on the link's queue yet (${this.store.outbox.size} waiting)`,
+            `activations recorded at the master KME are not on the link's queue yet (${this.size} waiting)`,
           ),
         );
       }, timeoutMs);
@@ -114,7 +123,7 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private hasShipped(seq: number): boolean {
-    return this.store.outbox.size === 0 || this.confirmedThrough >= seq;
+    return this.size === 0 || this.confirmedThrough >= seq;
   }
 
   onApplicationBootstrap(): void {
@@ -135,15 +144,16 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
     }
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.removeConfirmedNow();
   }
 
   private busy(): boolean {
-    return this.inFlight.length > 0 || (this.publisher.connected && this.store.outbox.size > 0);
+    return this.inFlight.length > 0 || (this.publisher.connected && this.size > 0);
   }
 
   private send(entries: readonly OutboxEntry[]): void {
     const through = entries[entries.length - 1].seq;
-    const message = { through, confirmed: false };
+    const message = { through, count: entries.length, confirmed: false };
     const flight = this.inFlight;
     flight.push(message);
     this.sentThrough = through;
@@ -170,12 +180,30 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
 
   private removeConfirmed(): void {
     while (this.inFlight[0]?.confirmed === true) {
-      const { through } = this.inFlight.shift()!;
-      this.store.outbox.removeThrough(through);
+      const { through, count } = this.inFlight.shift()!;
       this.confirmedThrough = through;
+      this.confirmedInTable += count;
     }
     for (const waiter of this.shipWaiters) {
       if (this.hasShipped(waiter.through)) waiter.shipped();
+    }
+    if (this.confirmedInTable > 0 && this.removeTimer === undefined) {
+      this.removeTimer = setTimeout(() => this.removeConfirmedNow(), REMOVE_CONFIRMED_AFTER_MS);
+    }
+  }
+
+  private removeConfirmedNow(): void {
+    clearTimeout(this.removeTimer);
+    this.removeTimer = undefined;
+    if (this.confirmedInTable === 0) return;
+    try {
+      this.store.outbox.removeThrough(this.confirmedThrough);
+      this.confirmedInTable = 0;
+    } catch (error) {
+      // Left in the table (disk full, say): the next confirm tries again; shipped again at worst.
+      this.logger.warn(
+        `confirmed activations stay in the outbox for now: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -201,6 +229,6 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   private report(state: string): void {
     if (state === this.state) return;
     this.state = state;
-    this.logger.log(`activation outbox ${state} (${this.store.outbox.size} waiting)`);
+    this.logger.log(`activation outbox ${state} (${this.size} waiting)`);
   }
 }

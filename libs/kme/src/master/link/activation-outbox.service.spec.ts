@@ -1,0 +1,110 @@
+import { Logger } from '@nestjs/common';
+import type { LinkPublisher } from '@app/broker';
+import { openMasterKeyStore, type SqliteMasterKeyStore } from '@app/key-store';
+import { ActivationOutbox, type PendingActivation } from './activation-outbox.service';
+
+/** A publisher whose confirms the test gives (or refuses) one message at a time. */
+class ScriptedPublisher {
+  connected = true;
+  readonly messages: { json: string; confirm: () => void; refuse: (error: Error) => void }[] = [];
+
+  publishActivations(json: string): Promise<void> {
+    return new Promise((confirm, refuse) => this.messages.push({ json, confirm, refuse }));
+  }
+
+  /** The activation IDs of message `index`. */
+  idsOf(index: number): string[] {
+    const message = JSON.parse(this.messages[index].json) as { activations: { id: string }[] };
+    return message.activations.map((activation) => activation.id);
+  }
+}
+
+const activation = (keyId: string): PendingActivation => ({
+  epoch: 'e',
+  ranges: [{ start: 0, end: 32 }],
+  keyBytes: 32,
+  keyIds: [keyId],
+  masterSaeId: 'sae-1',
+  slaveSaeIds: ['sae-2'],
+});
+
+describe('ActivationOutbox', () => {
+  let store: SqliteMasterKeyStore;
+  let publisher: ScriptedPublisher;
+  let outbox: ActivationOutbox;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    store = openMasterKeyStore({
+      dataDir: ':memory:',
+      durability: 'process',
+      attachedSaeIds: ['sae-1'],
+      maxActiveKeys: 1000,
+    });
+    publisher = new ScriptedPublisher();
+    outbox = new ActivationOutbox(store, publisher as unknown as LinkPublisher);
+  });
+
+  afterEach(() => {
+    store.close();
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  function record(...keyIds: string[]): void {
+    store.transaction(() => keyIds.forEach((keyId) => outbox.record(activation(keyId))));
+    outbox.poke();
+  }
+
+  it('ships what one commit recorded as one message, and counts it until the broker confirms', () => {
+    record('k1', 'k2', 'k3');
+    expect(publisher.messages).toHaveLength(1);
+    expect(publisher.idsOf(0)).toEqual([1, 2, 3].map((seq) => `${store.storeId}/${seq}`));
+    expect(outbox.size).toBe(3);
+  });
+
+  it('removes confirmed activations from the table in one later commit, not one per confirm', async () => {
+    record('k1');
+    record('k2');
+    publisher.messages[0].confirm();
+    publisher.messages[1].confirm();
+    await jest.advanceTimersByTimeAsync(0);
+    // Shipped: no longer waiting, though still in the table for a moment.
+    expect(outbox.size).toBe(0);
+    expect(store.outbox.size).toBe(2);
+    const removals = jest.spyOn(store.outbox, 'removeThrough');
+    await jest.advanceTimersByTimeAsync(25);
+    expect(removals.mock.calls).toEqual([[2]]);
+    expect(store.outbox.size).toBe(0);
+  });
+
+  it('ships again, with the same IDs, what the broker did not confirm', async () => {
+    record('k1');
+    publisher.messages[0].refuse(new Error('channel closed'));
+    await jest.advanceTimersByTimeAsync(250);
+    expect(publisher.messages).toHaveLength(2);
+    expect(publisher.idsOf(1)).toEqual(publisher.idsOf(0));
+    publisher.messages[1].confirm();
+    await jest.advanceTimersByTimeAsync(25);
+    expect(store.outbox.size).toBe(0);
+  });
+
+  it('leaves nothing confirmed in the table when the KME stops', async () => {
+    record('k1');
+    publisher.messages[0].confirm();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(store.outbox.size).toBe(1);
+    await outbox.beforeApplicationShutdown();
+    expect(store.outbox.size).toBe(0);
+  });
+
+  it('keeps an unconfirmed activation in the table across a stop, for the next start', async () => {
+    record('k1');
+    const stopping = outbox.beforeApplicationShutdown();
+    await jest.advanceTimersByTimeAsync(2_000);
+    await stopping;
+    expect(store.outbox.size).toBe(1);
+    expect(store.outbox.entriesAfter(0, 1)[0].body).toContain('"k1"');
+  });
+});
