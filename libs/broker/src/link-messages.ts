@@ -1,4 +1,5 @@
 import Ajv, { type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
+import { UUID_PATTERN } from '@app/key-pool';
 
 /**
  * The link's messages, version 1. The AMQP `type` property names the message, the
@@ -69,9 +70,6 @@ export interface BarrierMessage {
   id: string;
 }
 
-/** Any UUID version, as class-validator's IsUUID('all') took it. */
-const UUID_PATTERN =
-  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 const offset = { type: 'integer', minimum: 0 } as const;
 

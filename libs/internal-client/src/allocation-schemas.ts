@@ -1,4 +1,5 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
+import { UUID_PATTERN } from '@app/key-pool';
 import {
   ALLOCATION_ERROR_KINDS,
   MAX_ALLOCATIONS_PER_CALL,
@@ -17,10 +18,6 @@ import {
  * walk of each nested object cost the slave KME a tenth of its CPU, the master KME a sixth.
  * Strict both ways: a member the contract does not name is refused.
  */
-
-/** Any UUID version. */
-const UUID_PATTERN =
-  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 const allocationItemSchema: JSONSchemaType<AllocationItemDto> = {
   type: 'object',

@@ -1,4 +1,4 @@
 export * from './errors';
 export * from './material';
-export { deliveredKeysOf, type DeliveredKey, type KeyBatch } from './keys';
+export { UUID_PATTERN, deliveredKeysOf, type DeliveredKey, type KeyBatch } from './keys';
 export * from './store/key-store.ports';

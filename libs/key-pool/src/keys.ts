@@ -1,5 +1,12 @@
 import { splitKeys } from './material';
 
+/**
+ * Any UUID (RFC 9562 text form, any version, either case) as a JSON Schema pattern: what key IDs
+ * and the link's other IDs look like in the messages the KMEs exchange.
+ */
+export const UUID_PATTERN =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 export interface DeliveredKey {
   readonly keyId: string;
   readonly key: Buffer;
