@@ -46,7 +46,10 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(ActivationOutbox.name);
   /** Highest sequence number handed to the broker in this run. */
   private sentThrough = 0;
-  /** Highest sequence number removed from the outbox in this run. */
+  /**
+   * Highest sequence number the broker confirmed in this run; the table keeps those entries for up
+   * to REMOVE_CONFIRMED_AFTER_MS more.
+   */
   private confirmedThrough = 0;
   /** The messages in flight, oldest first: the last sequence number each carries. */
   private inFlight: { through: number; count: number; confirmed: boolean }[] = [];
