@@ -20,6 +20,13 @@ async function silentPeer(): Promise<{ url: string; close(): Promise<void> }> {
 }
 
 describe('PeerReader', () => {
+  // Made once, outside the timed tests: making the PKI takes seconds, many on a busy machine.
+  let pki: DashboardPki;
+  beforeAll(() => {
+    pki = DashboardPki.create();
+  }, 120_000);
+  afterAll(() => pki.remove());
+
   it('knows no peer when given none, and reads nothing', async () => {
     const reader = new PeerReader({ capacityBits: 1 });
     await expect(reader.current()).resolves.toEqual({
@@ -46,7 +53,6 @@ describe('PeerReader', () => {
   });
 
   it('waits for a peer that hangs until its first read times out, later reads at most PEER_WAIT_MS', async () => {
-    const pki = DashboardPki.create();
     const peer = await silentPeer();
     const timeoutMs = 1_500;
     const reader = new PeerReader({
@@ -78,8 +84,6 @@ describe('PeerReader', () => {
     } finally {
       await reader.onModuleDestroy();
       await peer.close();
-      pki.remove();
     }
-    // Making the PKI takes seconds on a busy machine.
-  }, 20_000);
+  }, 60_000);
 });
