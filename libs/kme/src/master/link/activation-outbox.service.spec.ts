@@ -1,23 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { LinkPublisher } from '@app/broker';
 import { openMasterKeyStore, type SqliteMasterKeyStore } from '@app/key-store';
 import { ActivationOutbox, type PendingActivation } from './activation-outbox.service';
-
-/** A publisher whose confirms the test gives (or refuses) one message at a time. */
-class ScriptedPublisher {
-  connected = true;
-  readonly messages: { json: string; confirm: () => void; refuse: (error: Error) => void }[] = [];
-
-  publishActivations(json: string): Promise<void> {
-    return new Promise((confirm, refuse) => this.messages.push({ json, confirm, refuse }));
-  }
-
-  /** The activation IDs of message `index`. */
-  idsOf(index: number): string[] {
-    const message = JSON.parse(this.messages[index].json) as { activations: { id: string }[] };
-    return message.activations.map((activation) => activation.id);
-  }
-}
+import { ScriptedPublisher } from './testing/scripted-publisher';
 
 const activation = (keyId: string): PendingActivation => ({
   epoch: 'e',
@@ -43,7 +27,7 @@ describe('ActivationOutbox', () => {
       maxActiveKeys: 1000,
     });
     publisher = new ScriptedPublisher();
-    outbox = new ActivationOutbox(store, publisher as unknown as LinkPublisher);
+    outbox = new ActivationOutbox(store, publisher.asPublisher());
   });
 
   afterEach(() => {

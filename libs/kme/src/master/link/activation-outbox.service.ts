@@ -98,11 +98,17 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
    * UnavailableError when they are not confirmed within `timeoutMs`.
    */
   async barrier(id: string, timeoutMs: number): Promise<void> {
-    await this.shippedThrough(this.store.outbox.lastSeq, timeoutMs);
+    await this.recordedShipped(timeoutMs);
     await this.publisher.publishBarrier({ id });
   }
 
-  private shippedThrough(seq: number, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once the broker confirmed every activation recorded before this call: on the link's
+   * queue, whatever is published next comes after them. Rejects with an UnavailableError when
+   * they are not confirmed within `timeoutMs`.
+   */
+  recordedShipped(timeoutMs: number): Promise<void> {
+    const seq = this.store.outbox.lastSeq;
     if (this.hasShipped(seq)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter = {

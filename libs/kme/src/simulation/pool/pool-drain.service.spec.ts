@@ -1,37 +1,64 @@
 import { Logger } from '@nestjs/common';
 import { UnavailableError } from '@app/key-pool';
 import { openMasterKeyStore, type SqliteMasterKeyStore } from '@app/key-store';
+import {
+  ActivationOutbox,
+  type PendingActivation,
+} from '../../master/link/activation-outbox.service';
 import type { SlaveLinkService } from '../../master/link/slave-link.service';
+import { ScriptedPublisher } from '../../master/link/testing/scripted-publisher';
 import { settingsOf } from '../testing/settings';
 import { PoolDrain } from './pool-drain.service';
 
+const activation = (keyId: string): PendingActivation => ({
+  epoch: 'e',
+  ranges: [{ start: 0, end: 32 }],
+  keyBytes: 32,
+  keyIds: [keyId],
+  masterSaeId: 'sae-1',
+  slaveSaeIds: ['sae-2'],
+});
+
 describe('PoolDrain', () => {
   let store: SqliteMasterKeyStore;
-  let resets: { fromOffset: number; outboxAtReset: number }[];
+  let publisher: ScriptedPublisher;
+  let outbox: ActivationOutbox;
+  let resets: { fromOffset: number; waitingAtReset: number }[];
   let drain: PoolDrain;
 
   beforeEach(() => {
+    jest.useFakeTimers();
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     store = openMasterKeyStore({
       dataDir: ':memory:',
       durability: 'process',
       attachedSaeIds: ['sae-1'],
       maxActiveKeys: 1000,
     });
+    publisher = new ScriptedPublisher();
+    outbox = new ActivationOutbox(store, publisher.asPublisher());
     resets = [];
     const slaveLink = {
       resetSlaveMaterial: (fromOffset: number) => {
-        resets.push({ fromOffset, outboxAtReset: store.outbox.size });
+        resets.push({ fromOffset, waitingAtReset: outbox.size });
         return Promise.resolve(true);
       },
     } as unknown as SlaveLinkService;
-    drain = new PoolDrain(settingsOf({ PEER_TIMEOUT_MS: '300' }), store, slaveLink);
+    drain = new PoolDrain(settingsOf({ PEER_TIMEOUT_MS: '300' }), store, outbox, slaveLink);
   });
 
   afterEach(() => {
     store.close();
+    jest.useRealTimers();
     jest.restoreAllMocks();
   });
+
+  /** One commit recording activations, shipped as one message. */
+  function record(...keyIds: string[]): void {
+    store.transaction(() => keyIds.forEach((keyId) => outbox.record(activation(keyId))));
+    outbox.poke();
+  }
 
   /** Material shipped and confirmed: allocatable at the master KME. */
   function ship(bytes: number): void {
@@ -48,34 +75,35 @@ describe('PoolDrain', () => {
       slave_kme_reset: true,
     });
     expect(store.material.availableBytes).toBe(0);
-    expect(resets).toEqual([{ fromOffset: 1000, outboxAtReset: 0 }]);
+    expect(resets).toEqual([{ fromOffset: 1000, waitingAtReset: 0 }]);
     expect(allocated.bytes.length).toBe(100);
     // The next block starts where the drain said material is valid again.
     expect(store.material.reserve(Buffer.alloc(10)).start).toBe(1000);
   });
 
-  it('resets the slave KME only once the activations recorded before the drain left the outbox', async () => {
+  it('resets the slave KME only once the broker confirmed the activations recorded before the drain', async () => {
     ship(1000);
-    store.transaction(() => store.outbox.add('{"a":1}'));
-    store.transaction(() => store.outbox.add('{"a":2}'));
+    record('k1');
+    record('k2');
     const done = drain.drain('x');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await jest.advanceTimersByTimeAsync(0);
     expect(resets).toEqual([]);
-    const [first, second] = store.outbox.entriesAfter(0, 2);
-    store.outbox.removeThrough(first.seq);
+    publisher.messages[0].confirm();
     // An activation recorded after the drain need not go first.
-    store.transaction(() => store.outbox.add('{"a":3}'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    record('k3');
+    await jest.advanceTimersByTimeAsync(0);
     expect(resets).toEqual([]);
-    store.outbox.removeThrough(second.seq);
+    publisher.messages[1].confirm();
     await done;
-    expect(resets).toEqual([{ fromOffset: 1000, outboxAtReset: 1 }]);
+    expect(resets).toEqual([{ fromOffset: 1000, waitingAtReset: 1 }]);
   });
 
-  it('answers 503 when the activations ahead do not leave in time, having dropped its own material', async () => {
+  it('answers 503 when the activations ahead are not confirmed in time, having dropped its own material', async () => {
     ship(1000);
-    store.transaction(() => store.outbox.add('{"a":1}'));
-    await expect(drain.drain('x')).rejects.toThrow(UnavailableError);
+    record('k1');
+    const done = expect(drain.drain('x')).rejects.toThrow(UnavailableError);
+    await jest.advanceTimersByTimeAsync(300);
+    await done;
     expect(store.material.availableBytes).toBe(0);
     expect(resets).toEqual([]);
   });

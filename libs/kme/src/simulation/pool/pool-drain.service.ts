@@ -1,12 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KME_SETTINGS, type KmeSettings } from '@app/config';
 import { KeyServiceUnavailableError } from '@app/etsi-api';
-import { MasterKeyStore } from '@app/key-pool';
+import { MasterKeyStore, UnavailableError } from '@app/key-pool';
+import { ActivationOutbox } from '../../master/link/activation-outbox.service';
 import { SlaveLinkService } from '../../master/link/slave-link.service';
-
-/** How often the drain looks whether the activations ahead of it left the outbox. */
-const OUTBOX_POLL_MS = 10;
 
 /** What a drain dropped (POST /api/sim/v1/pool/drain). */
 export interface DrainResult {
@@ -22,7 +19,7 @@ export interface DrainResult {
  * Drops the unused material of both KMEs, as a link that lost its key store would: the master
  * KME discards what it has not allocated, then a link reset of the same epoch makes the slave KME
  * drop its copy below the same offset. Keys already handed out stay valid: the reset is
- * published only once every activation recorded before the drain left the outbox, so on the
+ * published only once the broker confirmed every activation recorded before the drain, so on the
  * queue they all come before it, and the slave KME cuts their bytes before it drops the rest.
  */
 @Injectable()
@@ -32,44 +29,29 @@ export class PoolDrain {
   constructor(
     @Inject(KME_SETTINGS) private readonly settings: KmeSettings,
     private readonly store: MasterKeyStore,
+    private readonly outbox: ActivationOutbox,
     private readonly slaveLink: SlaveLinkService,
   ) {}
 
   async drain(who: string): Promise<DrainResult> {
-    const { discardedBytes, fromOffset, lastActivation } = this.store.transaction(() => {
-      const available = this.store.material.availableBytes;
-      const outbox = this.store.outbox;
-      return {
-        discardedBytes: available,
-        fromOffset: this.store.material.discardUnallocated(),
-        lastActivation: outbox.entriesAfter(0, outbox.size).at(-1)?.seq,
-      };
-    });
+    const { discardedBytes, fromOffset } = this.store.transaction(() => ({
+      discardedBytes: this.store.material.availableBytes,
+      fromOffset: this.store.material.discardUnallocated(),
+    }));
     this.logger.warn(
       `pool drained by ${who}: the master KME dropped ${discardedBytes * 8} unallocated bits; the slave KME drops its copy next`,
     );
-    await this.activationsShipped(lastActivation);
+    await this.outbox.recordedShipped(this.settings.peerTimeoutMs).catch((error: unknown) => {
+      if (!(error instanceof UnavailableError)) throw error;
+      throw new KeyServiceUnavailableError(
+        'the master KME dropped its material, but activations are still on their way to the slave KME: drain again to make it drop its copy',
+      );
+    });
     const reset = await this.slaveLink.resetSlaveMaterial(fromOffset, `pool drained by ${who}`);
     return {
       discarded_bits: discardedBytes * 8,
       valid_from_offset: fromOffset,
       slave_kme_reset: reset,
     };
-  }
-
-  /** Waits, within PEER_TIMEOUT_MS, until the outbox holds nothing up to `seq`. */
-  private async activationsShipped(seq: number | undefined): Promise<void> {
-    if (seq === undefined) return;
-    const deadline = Date.now() + this.settings.peerTimeoutMs;
-    for (;;) {
-      const [oldest] = this.store.outbox.entriesAfter(0, 1);
-      if (oldest === undefined || oldest.seq > seq) return;
-      if (Date.now() >= deadline) {
-        throw new KeyServiceUnavailableError(
-          'the master KME dropped its material, but activations are still on their way to the slave KME: drain again to make it drop its copy',
-        );
-      }
-      await delay(OUTBOX_POLL_MS);
-    }
   }
 }
