@@ -27,6 +27,9 @@ RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production LOG_FORMAT=json DATA_DIR=/data
+# glibc's mmap threshold fixed at 128 KiB, as npm start sets it (scripts/lib/kme-runtime-env.ts):
+# large buffers the relay frees are given back to the system instead of staying resident.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json

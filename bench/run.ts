@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { KME_RUNTIME_ENV } from '../scripts/lib/kme-runtime-env';
 import { findFreePort } from '../scripts/lib/net-util';
 import { ensureDevPki } from '../scripts/lib/pki';
 import { closeSaeClients, openSaeClients, type TlsIdentity } from './client';
@@ -389,6 +390,8 @@ async function runSuite(shared: Shared, suite: SuiteProgress): Promise<void> {
   const kmeEnv = (self: 'kme-1' | 'kme-2', port: number, peerPort: number) => {
     const master = self === 'kme-1';
     const env: Record<string, string> = {
+      // As npm start and the image run them.
+      ...KME_RUNTIME_ENV,
       PATH: process.env.PATH ?? '',
       NO_COLOR: '1',
       PORT: String(port),

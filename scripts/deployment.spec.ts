@@ -12,6 +12,7 @@ import * as ts from 'typescript';
 import { parse } from 'yaml';
 import { KME_ENVIRONMENT_VARIABLES, loadKmeSettings, type KmeRole } from '@app/config';
 import { SHUTDOWN_DEADLINE_MS } from '@app/kme/bootstrap/graceful-shutdown';
+import { KME_RUNTIME_ENV } from './lib/kme-runtime-env';
 import { DEFAULT_PKI_NAMES, ensureDevPki, leafFiles } from './lib/pki';
 
 /** The `node` user of the official Node images, which the runtime stage runs as. */
@@ -571,8 +572,12 @@ describe('Dockerfile', () => {
       LOG_FORMAT: 'json',
       DATA_DIR: '/data',
     });
-    const known = [...KME_ENVIRONMENT_VARIABLES, 'NODE_ENV'];
+    const known = [...KME_ENVIRONMENT_VARIABLES, 'NODE_ENV', ...Object.keys(KME_RUNTIME_ENV)];
     expect(Object.keys(imageEnv).filter((name) => !known.includes(name))).toEqual([]);
+  });
+
+  it('gives the KMEs the runtime environment npm start gives them', () => {
+    expect(imageEnv).toMatchObject(KME_RUNTIME_ENV);
   });
 
   it('declares /data a volume, owned by node before the declaration', () => {

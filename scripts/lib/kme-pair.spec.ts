@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pki } from 'node-forge';
 import { KmePair, readyMessage, type KmePairOptions } from './kme-pair';
+import { KME_RUNTIME_ENV } from './kme-runtime-env';
 import { findFreePort } from './net-util';
 
 /** A self-signed certificate for localhost, enough for a fake KME's https. */
@@ -35,6 +36,7 @@ https
   })
   .listen(Number(process.env.PORT), () => {
     console.log('listening on ' + process.env.PORT + ' with ' + process.env.AMQP_URL);
+    console.log('mmap threshold ' + process.env.MALLOC_MMAP_THRESHOLD_);
     console.error('partial line without newline');
   });
 `;
@@ -114,6 +116,28 @@ describe('KmePair', () => {
     );
     expect(output).toContain('[kme-2] partial line without newline\n');
     expect(output).not.toContain('exited unexpectedly');
+  }, 30_000);
+
+  it('starts the KMEs with the runtime environment', async () => {
+    const env = { ...process.env };
+    delete env.MALLOC_MMAP_THRESHOLD_;
+    const { pair } = await makePair(['fake-kme.js', 'fake-kme.js'], {
+      env: { ...env, FAKE_TLS: tls },
+    });
+    pair.start();
+    await pair.waitReady();
+    const threshold = KME_RUNTIME_ENV.MALLOC_MMAP_THRESHOLD_;
+    expect(output).toContain(`[kme-1] mmap threshold ${threshold}\n`);
+    expect(output).toContain(`[kme-2] mmap threshold ${threshold}\n`);
+  }, 30_000);
+
+  it("lets the user's own environment win over the runtime environment", async () => {
+    const { pair } = await makePair(['fake-kme.js', 'fake-kme.js'], {
+      env: { ...process.env, FAKE_TLS: tls, MALLOC_MMAP_THRESHOLD_: '65536' },
+    });
+    pair.start();
+    await pair.waitReady();
+    expect(output).toContain('[kme-1] mmap threshold 65536\n');
   }, 30_000);
 
   it('kills a KME that ignores SIGTERM after the grace period', async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { KME_RUNTIME_ENV } from './kme-runtime-env';
 import { forEachLine, makePrefix, prefixLines, type Color } from './line-prefixer';
 import { waitFor200 } from './https-probe';
 import { hasExited, sendSignal, stopChild, type StopOutcome } from './processes';
@@ -120,6 +121,7 @@ export class KmePair {
     const child = spawn(process.execPath, [spec.entry], {
       cwd: this.options.cwd,
       env: {
+        ...KME_RUNTIME_ENV,
         ...(this.options.env ?? process.env),
         PORT: String(spec.port),
         AMQP_URL: this.options.amqpUrl,
