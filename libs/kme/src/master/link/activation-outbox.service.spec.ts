@@ -1,16 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { openMasterKeyStore, type SqliteMasterKeyStore } from '@app/key-store';
-import { ActivationOutbox, type PendingActivation } from './activation-outbox.service';
-import { ScriptedPublisher } from './testing/scripted-publisher';
-
-const activation = (keyId: string): PendingActivation => ({
-  epoch: 'e',
-  ranges: [{ start: 0, end: 32 }],
-  keyBytes: 32,
-  keyIds: [keyId],
-  masterSaeId: 'sae-1',
-  slaveSaeIds: ['sae-2'],
-});
+import { ActivationOutbox } from './activation-outbox.service';
+import { ScriptedPublisher, pendingActivation as activation } from './testing/outbox-testing';
 
 describe('ActivationOutbox', () => {
   let store: SqliteMasterKeyStore;

@@ -1,23 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { UnavailableError } from '@app/key-pool';
 import { openMasterKeyStore, type SqliteMasterKeyStore } from '@app/key-store';
-import {
-  ActivationOutbox,
-  type PendingActivation,
-} from '../../master/link/activation-outbox.service';
+import { ActivationOutbox } from '../../master/link/activation-outbox.service';
 import type { SlaveLinkService } from '../../master/link/slave-link.service';
-import { ScriptedPublisher } from '../../master/link/testing/scripted-publisher';
+import {
+  ScriptedPublisher,
+  pendingActivation as activation,
+} from '../../master/link/testing/outbox-testing';
 import { settingsOf } from '../testing/settings';
 import { PoolDrain } from './pool-drain.service';
-
-const activation = (keyId: string): PendingActivation => ({
-  epoch: 'e',
-  ranges: [{ start: 0, end: 32 }],
-  keyBytes: 32,
-  keyIds: [keyId],
-  masterSaeId: 'sae-1',
-  slaveSaeIds: ['sae-2'],
-});
 
 describe('PoolDrain', () => {
   let store: SqliteMasterKeyStore;

@@ -1,4 +1,5 @@
 import type { LinkPublisher } from '@app/broker';
+import type { PendingActivation } from '../activation-outbox.service';
 
 /** A LinkPublisher whose confirms the test gives (or refuses) one activations message at a time. */
 export class ScriptedPublisher {
@@ -20,3 +21,13 @@ export class ScriptedPublisher {
     return this as unknown as LinkPublisher;
   }
 }
+
+/** An activation of one 256-bit key for the other KME's SAE, as the outbox records it. */
+export const pendingActivation = (keyId: string): PendingActivation => ({
+  epoch: 'e',
+  ranges: [{ start: 0, end: 32 }],
+  keyBytes: 32,
+  keyIds: [keyId],
+  masterSaeId: 'sae-1',
+  slaveSaeIds: ['sae-2'],
+});
