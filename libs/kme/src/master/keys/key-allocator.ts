@@ -28,8 +28,21 @@ export abstract class KeyIdSource {
  */
 export class TimeOrderedKeyIds extends KeyIdSource {
   next(count: number): string[] {
-    return Array.from({ length: count }, () => timeOrderedUuid());
+    // The library writes each UUID's bytes, in order; one hex conversion for the whole batch costs
+    // less than the library's string per UUID (128 IDs: 95-125 -> 50-75 µs in a microbenchmark;
+    // making them was a tenth of the master KME's CPU profile under 128-key enc_keys).
+    const bytes = Buffer.allocUnsafe(UUID_BYTES * count);
+    for (let i = 0; i < count; i++) timeOrderedUuid(undefined, bytes, UUID_BYTES * i);
+    const hex = bytes.toString('hex');
+    return Array.from({ length: count }, (_, i) => canonicalUuid(hex, 2 * UUID_BYTES * i));
   }
+}
+
+const UUID_BYTES = 16;
+
+/** The 8-4-4-4-12 form of the 32 hex digits of one UUID at `at` in `hex`. */
+function canonicalUuid(hex: string, at: number): string {
+  return `${hex.slice(at, at + 8)}-${hex.slice(at + 8, at + 12)}-${hex.slice(at + 12, at + 16)}-${hex.slice(at + 16, at + 20)}-${hex.slice(at + 20, at + 32)}`;
 }
 
 /**
