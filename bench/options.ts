@@ -85,9 +85,9 @@ keys in a fresh DATA_DIR under the temp directory (TMPDIR), removed at the end.
   --baseline <file>    a saved results file (e.g. bench/results/fastify-baseline.json): each key
                        route at concurrency 32 must keep ≥ 0.90× its ops/s
   --soak <minutes>     only a soak: round trips both ways at concurrency ${SOAK_CONCURRENCY} for that long,
-                       both KMEs' RSS sampled every ${SOAK_SAMPLE_SEC} s; each KME must end at ≤ 1.10× its
-                       RSS after the first minute (so soak longer than 1); no relay, memory or
-                       load scenarios
+                       both KMEs' RSS sampled every ${SOAK_SAMPLE_SEC} s; each KME's peak RSS of the
+                       last minute must be ≤ 1.10× that of the first (so soak 2 minutes or more);
+                       no relay, memory or load scenarios
   --kmes-from <dir>    measure the KMEs built in another checkout (its dist/ and node_modules),
                        e.g. a baseline commit, with this bench and its client; implies --no-build
   --no-build           use dist/ as it is
