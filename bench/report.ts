@@ -584,9 +584,9 @@ export function soakMemory(soak: SoakRun, name: string): SoakMemory {
   const last = samples[samples.length - 1];
   const maxMb = Math.max(...samples.map(rss));
   const firstMinuteMb = peak(0, SOAK_WINDOW_MS);
+  // Judged only when the last minute starts after the first one ends.
   const lastFrom = last.atMs - SOAK_WINDOW_MS;
-  const judged = soak.elapsedMs >= 2 * SOAK_WINDOW_MS && lastFrom > SOAK_WINDOW_MS;
-  const lastMinuteMb = judged ? peak(lastFrom, last.atMs) : undefined;
+  const lastMinuteMb = lastFrom > SOAK_WINDOW_MS ? peak(lastFrom, last.atMs) : undefined;
   const value =
     firstMinuteMb === undefined || lastMinuteMb === undefined
       ? undefined
