@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { UnavailableError } from '@app/key-pool';
+import { KeyServiceUnavailableError } from '@app/etsi-api';
 import { openMasterKeyStore, type SqliteMasterKeyStore } from '@app/key-store';
 import { ActivationOutbox } from '../../master/link/activation-outbox.service';
 import type { SlaveLinkService } from '../../master/link/slave-link.service';
@@ -92,7 +92,7 @@ describe('PoolDrain', () => {
   it('answers 503 when the activations ahead are not confirmed in time, having dropped its own material', async () => {
     ship(1000);
     record('k1');
-    const done = expect(drain.drain('x')).rejects.toThrow(UnavailableError);
+    const done = expect(drain.drain('x')).rejects.toThrow(KeyServiceUnavailableError);
     await jest.advanceTimersByTimeAsync(300);
     await done;
     expect(store.material.availableBytes).toBe(0);
