@@ -1,5 +1,12 @@
 import { createServer, type Server } from 'node:net';
-import { canConnect, findFreePortPair, isPortFree } from './net-util';
+import {
+  canConnect,
+  ephemeralPortRange,
+  findFreePort,
+  findFreePortPair,
+  isPortFree,
+  parsePortRange,
+} from './net-util';
 
 function listen(port = 0): Promise<Server> {
   return new Promise((resolve) => {
@@ -25,9 +32,27 @@ describe('net-util', () => {
     expect(await canConnect('localhost', port, 1_000)).toBe(false);
   });
 
-  it('finds a port whose partner is free too', async () => {
+  it('reads the kernel ephemeral range as two numbers, refusing anything else', () => {
+    expect(parsePortRange('32768\t60999\n')).toEqual({ first: 32768, last: 60999 });
+    expect(parsePortRange('60999 32768')).toBeUndefined();
+    expect(parsePortRange('')).toBeUndefined();
+    expect(parsePortRange('a b')).toBeUndefined();
+  });
+
+  it('finds free server ports below the ephemeral range, where no outgoing connection takes one', async () => {
+    const { first } = ephemeralPortRange();
+    const ports = await Promise.all(Array.from({ length: 20 }, () => findFreePort()));
+    for (const port of ports) {
+      expect(port).toBeLessThan(first);
+      expect(await isPortFree(port)).toBe(true);
+    }
+    // Random picks, not one fixed port.
+    expect(new Set(ports).size).toBeGreaterThan(1);
+  });
+
+  it('finds a port whose partner is free too, both below the ephemeral range', async () => {
     const port = await findFreePortPair(20_000);
-    expect(port + 20_000).toBeLessThanOrEqual(65_535);
+    expect(port + 20_000).toBeLessThan(ephemeralPortRange().first);
     expect(await isPortFree(port)).toBe(true);
     expect(await isPortFree(port + 20_000)).toBe(true);
   });

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** True when something accepts a TCP connection on host:port within timeoutMs. */
@@ -36,22 +38,62 @@ export async function isPortFree(port: number): Promise<boolean> {
   return (await listenOnce(port)) === port && (await listenOnce(port, '127.0.0.1')) === port;
 }
 
-/** A port the kernel hands out for port 0, free at the time of asking. */
-export async function findFreePort(): Promise<number> {
-  const port = await listenOnce(0);
-  if (port === undefined) throw new Error('could not bind any TCP port');
-  return port;
+/** Ports the kernel gives outgoing connections (and port 0), first to last inclusive. */
+export interface PortRange {
+  first: number;
+  last: number;
+}
+
+/** Linux's own default, used where the kernel's setting cannot be read. */
+const DEFAULT_EPHEMERAL_RANGE: PortRange = { first: 32768, last: 60999 };
+
+/** The lowest port handed to test servers: clear of the well-known and registered services below. */
+const LOWEST_SERVER_PORT = 10000;
+
+/** The kernel's ephemeral port range, from `ip_local_port_range` (two numbers). */
+export function parsePortRange(text: string): PortRange | undefined {
+  const [first, last] = text.trim().split(/\s+/).map(Number);
+  return Number.isInteger(first) && Number.isInteger(last) && first <= last
+    ? { first, last }
+    : undefined;
+}
+
+export function ephemeralPortRange(): PortRange {
+  try {
+    const text = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+    return parsePortRange(text) ?? DEFAULT_EPHEMERAL_RANGE;
+  } catch {
+    return DEFAULT_EPHEMERAL_RANGE;
+  }
 }
 
 /**
- * A free port whose partner port (port + offset) is free too. Kernel-chosen ports sit in the
- * ephemeral range, so many partners overflow 65535; those are skipped.
+ * A free port for a server that may be stopped and started again on it. Chosen below the
+ * ephemeral range: a port the kernel hands out for port 0 can be taken as the source port of
+ * any outgoing connection while its server is down, and the restart then fails EADDRINUSE.
+ * `span` reserves port + span as well (it must fit below the range too).
  */
-export async function findFreePortPair(offset: number, attempts = 200): Promise<number> {
-  for (let i = 0; i < attempts; i++) {
-    const port = await findFreePort();
-    if (port + offset > 65535) continue;
-    if ((await isPortFree(port)) && (await isPortFree(port + offset))) return port;
+async function findServerPort(span: number, attempts: number): Promise<number> {
+  const ephemeral = ephemeralPortRange();
+  const highest = ephemeral.first - 1 - span;
+  if (highest < LOWEST_SERVER_PORT) {
+    throw new Error(
+      `no server ports below the ephemeral range (${ephemeral.first}) for a span of ${span}`,
+    );
   }
-  throw new Error(`no free TCP port pair (port, port+${offset}) found in ${attempts} attempts`);
+  for (let i = 0; i < attempts; i++) {
+    const port = randomInt(LOWEST_SERVER_PORT, highest + 1);
+    if ((await isPortFree(port)) && (span === 0 || (await isPortFree(port + span)))) return port;
+  }
+  throw new Error(`no free TCP port found in ${attempts} attempts`);
+}
+
+/** A port free at the time of asking, outside the ephemeral range (see findServerPort). */
+export function findFreePort(attempts = 200): Promise<number> {
+  return findServerPort(0, attempts);
+}
+
+/** A free port whose partner port (port + offset) is free too, both outside the ephemeral range. */
+export function findFreePortPair(offset: number, attempts = 200): Promise<number> {
+  return findServerPort(offset, attempts);
 }

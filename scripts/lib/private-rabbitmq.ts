@@ -195,7 +195,7 @@ export class PrivateRabbitMq {
     if (!PrivateRabbitMq.isInstalled()) throw new Error(PrivateRabbitMq.installHint);
     const began = Date.now();
     await this.prepareDirectory();
-    // A kernel-chosen port can be taken between our check and the broker's bind: choose again.
+    // A port free when chosen can be taken between our check and the broker's bind: choose again.
     const portIsOurs = this.options.port === undefined && this.assignedPort === undefined;
     for (let attempt = 1; ; attempt++) {
       try {
