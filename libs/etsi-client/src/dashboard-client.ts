@@ -33,4 +33,9 @@ export class DashboardClient {
   close(): Promise<void> {
     return this.transport.close();
   }
+
+  /** Closes at once, failing what is in flight (see KmeTransport.destroy). */
+  destroy(): Promise<void> {
+    return this.transport.destroy();
+  }
 }

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { closedPort, FakeKme } from '../test/fake-kme';
 import { makeTestPki, type TestPki } from '../test/test-pki';
 import { makeForeignClientCert } from '../../../scripts/lib/pki';
@@ -318,5 +319,37 @@ describe('anonymous credentials', () => {
     const error = await failureOf(anonymous.json('GET', '/dashboard/data'));
     expect(error).toBeInstanceOf(EtsiNetworkError);
     expect(kme.requests).toHaveLength(before);
+  });
+});
+
+describe('destroy', () => {
+  it('fails what is in flight at once, a request still connecting included', async () => {
+    // A peer that takes the connection and never answers the TLS handshake.
+    const sockets: Socket[] = [];
+    let connected!: () => void;
+    const firstConnection = new Promise<void>((resolve) => (connected = resolve));
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      connected();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const client = new KmeTransport({
+        baseUrl: `https://127.0.0.1:${port}`,
+        tls: { cert: pki.crt('sae-1'), key: pki.key('sae-1'), ca: pki.caFile },
+        timeoutMs: 30_000,
+      });
+      const failed = failureOf(client.send({ method: 'GET', path: '/status' }));
+      await firstConnection;
+      const started = Date.now();
+      await client.destroy();
+      const error = await failed;
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(error).toBeInstanceOf(EtsiNetworkError);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

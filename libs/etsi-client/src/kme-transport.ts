@@ -218,6 +218,16 @@ export class KmeTransport {
   close(): Promise<void> {
     return this.agent.close();
   }
+
+  /**
+   * Closes the connections at once, those still connecting included: what is in flight fails.
+   * For an owner that is stopping and has given up on its requests.
+   */
+  destroy(): Promise<void> {
+    return this.agent.destroy(
+      new EtsiNetworkError(`the client of ${this.baseUrl} was closed`, this.baseUrl),
+    );
+  }
 }
 
 /**

@@ -4,13 +4,23 @@ import { DashboardPki } from '../../test/dashboard-kme';
 import { PEER_WAIT_MS, PeerReader } from './peer-reader.service';
 
 /** A peer that takes connections and never says a word: not even its side of the TLS handshake. */
-async function silentPeer(): Promise<{ url: string; close(): Promise<void> }> {
+async function silentPeer(): Promise<{
+  url: string;
+  connected: Promise<void>;
+  close(): Promise<void>;
+}> {
   const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => sockets.push(socket));
+  let firstConnection!: () => void;
+  const connected = new Promise<void>((resolve) => (firstConnection = resolve));
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    firstConnection();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
+    connected,
     close: () =>
       new Promise((resolve) => {
         sockets.forEach((socket) => socket.destroy());
@@ -26,6 +36,11 @@ describe('PeerReader', () => {
     pki = DashboardPki.create();
   }, 120_000);
   afterAll(() => pki.remove());
+  const kme1Tls = () => ({
+    ca: pki.ca,
+    cert: readFileSync(pki.file('kme-1.crt')),
+    key: readFileSync(pki.file('kme-1.key')),
+  });
 
   it('knows no peer when given none, and reads nothing', async () => {
     const reader = new PeerReader({ capacityBits: 1 });
@@ -52,6 +67,26 @@ describe('PeerReader', () => {
     await reader.onModuleDestroy();
   });
 
+  it('stops at once while a read hangs on a silent peer, not after the read timeout', async () => {
+    const peer = await silentPeer();
+    const reader = new PeerReader({
+      capacityBits: 1,
+      peerTimeoutMs: 30_000,
+      peer: { kmeId: 'kme-2', url: peer.url, tls: kme1Tls() },
+    });
+    try {
+      const reading = reader.current();
+      // The read is under way: its connection waits for a TLS handshake that never comes.
+      await peer.connected;
+      const started = Date.now();
+      await reader.onModuleDestroy();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await expect(reading).resolves.toMatchObject({ peer: { kme_id: 'kme-2' } });
+    } finally {
+      await peer.close();
+    }
+  }, 60_000);
+
   it('waits for a peer that hangs until its first read times out, later reads at most PEER_WAIT_MS', async () => {
     const peer = await silentPeer();
     const timeoutMs = 1_500;
@@ -63,11 +98,7 @@ describe('PeerReader', () => {
       peer: {
         kmeId: 'kme-2',
         url: peer.url,
-        tls: {
-          ca: pki.ca,
-          cert: readFileSync(pki.file('kme-1.crt')),
-          key: readFileSync(pki.file('kme-1.key')),
-        },
+        tls: kme1Tls(),
       },
     });
     try {

@@ -68,9 +68,10 @@ export class PeerReader implements OnModuleDestroy {
     return { peer: this.snapshot(), data: this.data };
   }
 
+  /** A read still connecting to a silent peer would hold the stop up to its timeout: cut it. */
   async onModuleDestroy(): Promise<void> {
     this.stop.abort(new Error('the KME is stopping'));
-    await this.client?.close();
+    await this.client?.destroy();
   }
 
   private async read(peer: DashboardPeerOptions): Promise<void> {
