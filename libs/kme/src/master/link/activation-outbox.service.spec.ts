@@ -39,10 +39,42 @@ describe('ActivationOutbox', () => {
     expect(outbox.size).toBe(3);
   });
 
-  it('removes confirmed activations from the table in one later commit, not one per confirm', async () => {
+  it('sends what is recorded while a message is unconfirmed together, in the next message', async () => {
     record('k1');
     record('k2');
+    record('k3');
+    expect(publisher.messages).toHaveLength(1);
     publisher.messages[0].confirm();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(publisher.messages).toHaveLength(2);
+    expect(publisher.idsOf(1)).toEqual([2, 3].map((seq) => `${store.storeId}/${seq}`));
+    expect(outbox.size).toBe(2);
+  });
+
+  it('does not hold a message back behind one its publish hook delays: each is only as late as the hook says', async () => {
+    const releases: (() => void)[] = [];
+    const hook = {
+      beforePublish: () => new Promise<void>((release) => releases.push(release)),
+    };
+    outbox = new ActivationOutbox(store, publisher.asPublisher(), hook);
+    record('k1');
+    record('k2');
+    // Both wait at the hook at once, neither published yet.
+    expect(releases).toHaveLength(2);
+    expect(publisher.messages).toHaveLength(0);
+    releases.forEach((release) => release());
+    await jest.advanceTimersByTimeAsync(0);
+    expect(publisher.messages.map((_, index) => publisher.idsOf(index))).toEqual([
+      [`${store.storeId}/1`],
+      [`${store.storeId}/2`],
+    ]);
+  });
+
+  it('removes confirmed activations from the table in one later commit, not one per confirm', async () => {
+    record('k1');
+    publisher.messages[0].confirm();
+    await jest.advanceTimersByTimeAsync(0);
+    record('k2');
     publisher.messages[1].confirm();
     await jest.advanceTimersByTimeAsync(0);
     // Shipped: no longer waiting, though still in the table for a moment.

@@ -80,6 +80,7 @@ describe('PoolDrain', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(resets).toEqual([]);
     publisher.messages[0].confirm();
+    await jest.advanceTimersByTimeAsync(0);
     // An activation recorded after the drain need not go first.
     record('k3');
     await jest.advanceTimersByTimeAsync(0);
