@@ -1,6 +1,7 @@
 /**
- * Environment every KME process starts with: set by `npm start` and the bench, and by the image's
- * ENV (a test keeps the Dockerfile in step). What the user's environment sets wins.
+ * Environment every KME process starts with: set by `npm start`, the bench and the e2e harness,
+ * and by the image's ENV (a test keeps the Dockerfile in step). What the user's environment sets
+ * wins.
  *
  * glibc raises its mmap threshold to the size of each large block freed, up to 32 MiB, so after
  * the first few the relay's 256 KiB blocks (and the buffers made from them) come from malloc's

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtsiClient, KmeTransport, type KmeClientOptions } from '@app/etsi-client';
+import { KME_RUNTIME_ENV } from '../../scripts/lib/kme-runtime-env';
 import { findFreePort } from '../../scripts/lib/net-util';
 import {
   describeStop,
@@ -236,6 +237,8 @@ function kmeEnv(
   const self = role === 'master' ? 'kme-1' : 'kme-2';
   const peerPort = role === 'master' ? ports.slave : ports.master;
   return {
+    // As `npm start`, the bench and the image run them.
+    ...KME_RUNTIME_ENV,
     PORT: String(ports[role]),
     LINKED_TO_KME: `https://localhost:${peerPort}`,
     CA_FILE: join(E2E_PKI_DIR, 'ca.crt'),
