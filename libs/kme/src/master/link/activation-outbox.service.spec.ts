@@ -51,6 +51,24 @@ describe('ActivationOutbox', () => {
     expect(outbox.size).toBe(2);
   });
 
+  it('holds nothing back for more than 2 ms behind a message whose confirm is slow', async () => {
+    record('k1');
+    record('k2');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(publisher.messages).toHaveLength(1);
+    record('k3');
+    await jest.advanceTimersByTimeAsync(1);
+    // The first is still unconfirmed; what waited leaves together.
+    expect(publisher.messages).toHaveLength(2);
+    expect(publisher.idsOf(1)).toEqual([2, 3].map((seq) => `${store.storeId}/${seq}`));
+    // And the next wait starts afresh.
+    record('k4');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(publisher.messages).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(publisher.messages).toHaveLength(3);
+  });
+
   it('does not hold a message back behind one its publish hook delays: each is only as late as the hook says', async () => {
     const releases: (() => void)[] = [];
     const hook = {
