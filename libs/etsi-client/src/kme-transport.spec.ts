@@ -1,5 +1,4 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { closedPort, FakeKme } from '../test/fake-kme';
+import { closedPort, FakeKme, silentPeer } from '../test/fake-kme';
 import { makeTestPki, type TestPki } from '../test/test-pki';
 import { makeForeignClientCert } from '../../../scripts/lib/pki';
 import {
@@ -324,32 +323,22 @@ describe('anonymous credentials', () => {
 
 describe('destroy', () => {
   it('fails what is in flight at once, a request still connecting included', async () => {
-    // A peer that takes the connection and never answers the TLS handshake.
-    const sockets: Socket[] = [];
-    let connected!: () => void;
-    const firstConnection = new Promise<void>((resolve) => (connected = resolve));
-    const silent = createServer((socket) => {
-      sockets.push(socket);
-      connected();
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await silentPeer();
     try {
-      const { port } = silent.address() as AddressInfo;
       const client = new KmeTransport({
-        baseUrl: `https://127.0.0.1:${port}`,
+        baseUrl: silent.url,
         tls: { cert: pki.crt('sae-1'), key: pki.key('sae-1'), ca: pki.caFile },
         timeoutMs: 30_000,
       });
       const failed = failureOf(client.send({ method: 'GET', path: '/status' }));
-      await firstConnection;
+      await silent.connected;
       const started = Date.now();
       await client.destroy();
       const error = await failed;
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(error).toBeInstanceOf(EtsiNetworkError);
     } finally {
-      sockets.forEach((socket) => socket.destroy());
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { TestPki } from './test-pki';
 
@@ -141,4 +141,33 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A peer that takes connections and never says a word: not even its side of the TLS handshake. */
+export interface SilentPeer {
+  readonly url: string;
+  /** Resolves once the first connection is taken. */
+  readonly connected: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function silentPeer(): Promise<SilentPeer> {
+  const sockets: Socket[] = [];
+  let firstConnection!: () => void;
+  const connected = new Promise<void>((resolve) => (firstConnection = resolve));
+  const server = createTcpServer((socket) => {
+    sockets.push(socket);
+    firstConnection();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    connected,
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,33 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { silentPeer } from '../../../etsi-client/test/fake-kme';
 import { DashboardPki } from '../../test/dashboard-kme';
 import { PEER_WAIT_MS, PeerReader } from './peer-reader.service';
-
-/** A peer that takes connections and never says a word: not even its side of the TLS handshake. */
-async function silentPeer(): Promise<{
-  url: string;
-  connected: Promise<void>;
-  close(): Promise<void>;
-}> {
-  const sockets: Socket[] = [];
-  let firstConnection!: () => void;
-  const connected = new Promise<void>((resolve) => (firstConnection = resolve));
-  const server: Server = createServer((socket) => {
-    sockets.push(socket);
-    firstConnection();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    connected,
-    close: () =>
-      new Promise((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('PeerReader', () => {
   // Made once, outside the timed tests: making the PKI takes seconds, many on a busy machine.
