@@ -71,8 +71,6 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
   private removeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private batchTimer: NodeJS.Timeout | undefined;
-  /** BATCH_WAIT_MS has passed since recorded activations found a message in flight. */
-  private batchWaited = false;
   private stopped = false;
   private state = '';
   /** Barriers waiting for the outbox to ship through a sequence number. */
@@ -99,14 +97,19 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
 
   /** Ships what was recorded; call after the transaction committed. */
   poke(): void {
+    this.ship(false);
+  }
+
+  /** `batchWaited`: BATCH_WAIT_MS has passed since what is recorded found a message in flight. */
+  private ship(batchWaited: boolean): void {
     if (this.stopped) return;
     while (this.publishing() < MESSAGES_IN_FLIGHT && this.publisher.connected) {
       if (this.store.outbox.lastSeq <= this.sentThrough) return;
-      if (this.publishing() > 0 && !this.batchWaited) {
+      if (this.publishing() > 0 && !batchWaited) {
         this.waitForBatch();
         return;
       }
-      this.batchWaited = false;
+      batchWaited = false;
       const entries = this.store.outbox.entriesAfter(this.sentThrough, MAX_ACTIVATIONS_PER_MESSAGE);
       if (entries.length === 0) return;
       this.send(entries);
@@ -187,9 +190,7 @@ export class ActivationOutbox implements OnApplicationBootstrap, BeforeApplicati
     if (this.batchTimer !== undefined) return;
     this.batchTimer = setTimeout(() => {
       this.batchTimer = undefined;
-      this.batchWaited = true;
-      this.poke();
-      this.batchWaited = false;
+      this.ship(true);
     }, BATCH_WAIT_MS);
   }
 
