@@ -85,12 +85,13 @@ async function findServerPort(span: number, attempts: number): Promise<number> {
     const port = randomInt(LOWEST_SERVER_PORT, highest + 1);
     if ((await isPortFree(port)) && (span === 0 || (await isPortFree(port + span)))) return port;
   }
-  throw new Error(`no free TCP port found in ${attempts} attempts`);
+  const what = span === 0 ? 'TCP port' : `TCP port pair (port, port+${span})`;
+  throw new Error(`no free ${what} below the ephemeral range found in ${attempts} attempts`);
 }
 
 /** A port free at the time of asking, outside the ephemeral range (see findServerPort). */
-export function findFreePort(attempts = 200): Promise<number> {
-  return findServerPort(0, attempts);
+export function findFreePort(): Promise<number> {
+  return findServerPort(0, 200);
 }
 
 /** A free port whose partner port (port + offset) is free too, both outside the ephemeral range. */
