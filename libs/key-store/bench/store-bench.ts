@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { v7 as timeOrderedUuid } from 'uuid';
 import {
   openMasterKeyStore,
   openSlaveKeyStore,
@@ -133,8 +134,21 @@ function benchMaster(target: Target) {
     store.activeKeys.activate({ keyIds: [keyId], material, keyBytes: 32 }, 'sae-a', ['sae-b']);
     store.activeKeys.take([keyId], 'sae-b', 'sae-a');
   });
+  // 128-key requests with the master KME's time-ordered IDs: each batch is one run (key-runs.ts).
+  const batchRounds = Math.max(1, Math.round(rounds / 10));
+  const material128 = randomBytes(128 * 32);
+  const ids128 = () => Array.from({ length: 128 }, () => timeOrderedUuid());
+  const foreign128 = measure(batchRounds, 7, () => {
+    const batch = { keyIds: ids128(), material: material128, keyBytes: 32 };
+    store.activeKeys.activate(batch, 'sae-a', ['sae-other-kme']);
+  });
+  const activateTake128 = measure(batchRounds, 7, () => {
+    const keyIds = ids128();
+    store.activeKeys.activate({ keyIds, material: material128, keyBytes: 32 }, 'sae-a', ['sae-b']);
+    store.activeKeys.take(keyIds, 'sae-b', 'sae-a');
+  });
   store.close();
-  return { single, batched, activateTake, rss };
+  return { single, batched, activateTake, foreign128, activateTake128, rss };
 }
 
 function benchSlave(target: Target) {
@@ -162,6 +176,8 @@ interface Figures {
   readonly single: number;
   readonly batched: number;
   readonly activateTake: number;
+  readonly foreign128: number;
+  readonly activateTake128: number;
   readonly add: number;
   readonly cut: number;
   readonly rss: number;
@@ -186,6 +202,8 @@ if (only !== undefined) {
       'enc_keys, own tx',
       'enc_keys, 32 per tx',
       'activate+take',
+      '128 foreign',
+      '128 activate+take',
       'replica add 64 KiB',
       'replica cut 32 B',
       'RSS added',
@@ -204,6 +222,8 @@ if (only !== undefined) {
       f(figures.single),
       f(figures.batched),
       f(figures.activateTake),
+      f(figures.foreign128),
+      f(figures.activateTake128),
       f(figures.add),
       f(figures.cut),
       `${Math.round(figures.rss)} MiB`,

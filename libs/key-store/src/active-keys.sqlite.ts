@@ -6,6 +6,16 @@ import {
   type KeyBatch,
 } from '@app/key-pool';
 import type Database from 'better-sqlite3';
+import {
+  RUN_ID_LENGTH,
+  WaitingBits,
+  formsRun,
+  indexInRun,
+  joinRun,
+  laterOf,
+  runIds,
+  runLength,
+} from './key-runs';
 import type { RememberedIds } from './remembered-ids.sqlite';
 import type { Reloadable, SqliteDatabase } from './sqlite-database';
 
@@ -20,6 +30,33 @@ interface KeyRow {
   readonly slave_sae_ids: string;
   readonly waiting: string;
 }
+
+interface RunRow {
+  readonly seq: number;
+  readonly last_id: string;
+  readonly ids: string;
+  readonly keys: Buffer;
+  readonly master_sae_id: string;
+  readonly slave_sae_ids: string;
+  readonly waiting: Buffer;
+  readonly held: number;
+}
+
+/** A run found by a take, with what the take changes in it. */
+interface TakenRun {
+  readonly row: RunRow;
+  readonly slaves: readonly string[];
+  readonly keyBytes: number;
+  /** Copies of the row's values, changed by the take and written back once. */
+  readonly keys: Buffer;
+  readonly waiting: WaitingBits;
+  held: number;
+}
+
+/** Where a take found a key: a single row, or a run with the key's index in it. */
+type Found =
+  | { readonly row: KeyRow; readonly waiting: readonly string[] }
+  | { readonly run: TakenRun; readonly index: number };
 
 export interface ActiveKeysOptions {
   /** SAEs attached to this KME: the only slave SAEs whose keys are kept. */
@@ -40,11 +77,16 @@ const saeList = (json: string): readonly string[] => JSON.parse(json) as string[
 
 /**
  * Activated keys (see ActiveKeyStore, whose semantics it keeps) on disk: undelivered keys with
- * their SAEs in active_key, delivered and foreign IDs in seen_key (bounded), only the count and
- * the waiting dec_keys in memory. Waiters are woken once the activation is committed.
+ * their SAEs in active_key, or in active_run for a batch of ascending IDs (see key-runs.ts),
+ * delivered and foreign IDs in seen_key and seen_run (bounded), only the count and the waiting
+ * dec_keys in memory. Waiters are woken once the activation is committed.
  */
 export class SqliteActiveKeys implements ActiveKeys, Reloadable {
   private count = 0;
+  /** The next seq, shared by active_key and active_run. */
+  private nextSeq = 1;
+  /** The highest last ID of active_run's runs, or undefined without any. */
+  private runsEnd: string | undefined;
   private readonly waiters = new Map<string, Set<Waiter>>();
   /**
    * How far over capacity the store may go before dropping: dropping in batches avoids a
@@ -54,16 +96,27 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
 
   private readonly selectKey: Database.Statement<[string], KeyRow>;
   private readonly selectHeld: Database.Statement<[string], { seq: number }>;
-  private readonly selectCount: Database.Statement<[], { n: number }>;
-  private readonly insertKey: Database.Statement<[string, Buffer, string, string, string]>;
+  private readonly selectCount: Database.Statement<
+    [],
+    { n: number; last: number | null; runKeys: number | null; runLast: number | null }
+  >;
+  private readonly selectRunsEnd: Database.Statement<[], { end: string | null }>;
+  private readonly insertKey: Database.Statement<[number, string, Buffer, string, string, string]>;
   private readonly insertKeys: Database.Statement<
-    [Buffer, number, number, string, string, string, string]
+    [number, Buffer, number, number, string, string, string, string]
+  >;
+  private readonly insertRun: Database.Statement<
+    [number, string, string, string, Buffer, string, string, Buffer, number]
   >;
   private readonly selectAnyKnown: Database.Statement<[string, number], { id: string }>;
   private readonly updateWaiting: Database.Statement<[string, number]>;
   private readonly deleteKey: Database.Statement<[number]>;
-  private readonly nthOldest: Database.Statement<[number], { seq: number }>;
+  private readonly selectRun: Database.Statement<[string], RunRow>;
+  private readonly updateRun: Database.Statement<[Buffer, Buffer, number, number]>;
+  private readonly deleteRun: Database.Statement<[number]>;
+  private readonly selectOldest: Database.Statement<[], { seq: number; n: number }>;
   private readonly deleteThrough: Database.Statement<[number]>;
+  private readonly deleteRunsThrough: Database.Statement<[number]>;
 
   constructor(
     private readonly store: SqliteDatabase,
@@ -76,15 +129,26 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
       'SELECT seq, key, master_sae_id, slave_sae_ids, waiting FROM active_key WHERE key_id = ?',
     );
     this.selectHeld = db.prepare('SELECT seq FROM active_key WHERE key_id = ?');
-    this.selectCount = db.prepare('SELECT count(*) AS n FROM active_key');
-    this.insertKey = db.prepare(
-      'INSERT INTO active_key (key_id, key, master_sae_id, slave_sae_ids, waiting) VALUES (?, ?, ?, ?, ?)',
+    this.selectCount = db.prepare(
+      `SELECT (SELECT count(*) FROM active_key) AS n, (SELECT max(seq) FROM active_key) AS last,
+              (SELECT sum(held) FROM active_run) AS runKeys, (SELECT max(seq) FROM active_run) AS runLast`,
     );
-    // A batch in one statement each: an activation of 128 keys is one insert, not 128, and its
-    // "known already?" check one lookup, not 256.
+    // Runs never overlap: the one that starts last ends last.
+    this.selectRunsEnd = db.prepare(
+      'SELECT last_id AS end FROM active_run ORDER BY first_id DESC LIMIT 1',
+    );
+    this.insertKey = db.prepare(
+      'INSERT INTO active_key (seq, key_id, key, master_sae_id, slave_sae_ids, waiting) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    // A batch that is no run in one statement: one insert, not one per key, and its "known
+    // already?" check one lookup, not two per key.
     this.insertKeys = db.prepare(
-      `INSERT INTO active_key (key_id, key, master_sae_id, slave_sae_ids, waiting)
-       SELECT j.value, substr(?, j.key * ? + 1, ?), ?, ?, ? FROM json_each(?) j ORDER BY j.key`,
+      `INSERT INTO active_key (seq, key_id, key, master_sae_id, slave_sae_ids, waiting)
+       SELECT ? + j.key, j.value, substr(?, j.key * ? + 1, ?), ?, ?, ? FROM json_each(?) j ORDER BY j.key`,
+    );
+    this.insertRun = db.prepare(
+      `INSERT INTO active_run (seq, first_id, last_id, ids, keys, master_sae_id, slave_sae_ids, waiting, held)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectAnyKnown = db.prepare(
       `SELECT j.value AS id FROM json_each(?) j
@@ -94,8 +158,20 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     );
     this.updateWaiting = db.prepare('UPDATE active_key SET waiting = ? WHERE seq = ?');
     this.deleteKey = db.prepare('DELETE FROM active_key WHERE seq = ?');
-    this.nthOldest = db.prepare('SELECT seq FROM active_key ORDER BY seq LIMIT 1 OFFSET ?');
+    this.selectRun = db.prepare(
+      `SELECT seq, last_id, ids, keys, master_sae_id, slave_sae_ids, waiting, held FROM active_run
+       WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1`,
+    );
+    this.updateRun = db.prepare(
+      'UPDATE active_run SET keys = ?, waiting = ?, held = ? WHERE seq = ?',
+    );
+    this.deleteRun = db.prepare('DELETE FROM active_run WHERE seq = ?');
+    // Both tables in seq order, merged: the oldest keys, whichever table holds them.
+    this.selectOldest = db.prepare(
+      `SELECT seq, 1 AS n FROM active_key UNION ALL SELECT seq, held AS n FROM active_run ORDER BY seq`,
+    );
     this.deleteThrough = db.prepare('DELETE FROM active_key WHERE seq <= ?');
+    this.deleteRunsThrough = db.prepare('DELETE FROM active_run WHERE seq <= ?');
     this.reload();
   }
 
@@ -104,15 +180,21 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
   }
 
   reload(): void {
-    this.count = this.selectCount.get()?.n ?? 0;
+    const row = this.selectCount.get();
+    this.count = (row?.n ?? 0) + (row?.runKeys ?? 0);
+    this.nextSeq = Math.max(row?.last ?? 0, row?.runLast ?? 0) + 1;
+    this.runsEnd = this.selectRunsEnd.get()?.end ?? undefined;
   }
 
   activate(batch: KeyBatch, masterSaeId: string, slaveSaeIds: readonly string[]): void {
     const { keyIds, material, keyBytes } = batch;
     this.store.write(() => {
       const ids = JSON.stringify(keyIds);
-      const known = this.selectAnyKnown.get(ids, this.seen.oldestRemembered());
-      if (known !== undefined) throw new Error(`key ID ${known.id} activated twice`);
+      const known =
+        this.selectAnyKnown.get(ids, this.seen.oldestRemembered())?.id ??
+        this.anyInRuns(keyIds) ??
+        this.seen.anyInRuns(keyIds);
+      if (known !== undefined) throw new Error(`key ID ${known} activated twice`);
       if (keyIds.length > 1) {
         const seen = new Set<string>();
         for (const keyId of keyIds) {
@@ -126,10 +208,37 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
         this.seen.add(keyIds, ELSEWHERE);
       } else {
         const saes = JSON.stringify(local);
-        if (keyIds.length === 1) {
-          this.insertKey.run(keyIds[0], material.subarray(0, keyBytes), masterSaeId, saes, saes);
+        const seq = this.nextSeq;
+        if (formsRun(keyIds, this.runsEnd)) {
+          const last = keyIds[keyIds.length - 1];
+          const keys = material.subarray(0, keyIds.length * keyBytes);
+          const waiting = WaitingBits.all(keyIds.length, local.length).bytes;
+          this.insertRun.run(
+            seq,
+            keyIds[0],
+            last,
+            joinRun(keyIds),
+            keys,
+            masterSaeId,
+            saes,
+            waiting,
+            keyIds.length,
+          );
+          this.runsEnd = laterOf(this.runsEnd, last);
+          this.nextSeq = seq + 1;
+        } else if (keyIds.length === 1) {
+          this.insertKey.run(
+            seq,
+            keyIds[0],
+            material.subarray(0, keyBytes),
+            masterSaeId,
+            saes,
+            saes,
+          );
+          this.nextSeq = seq + 1;
         } else {
-          this.insertKeys.run(material, keyBytes, keyBytes, masterSaeId, saes, saes, ids);
+          this.insertKeys.run(seq, material, keyBytes, keyBytes, masterSaeId, saes, saes, ids);
+          this.nextSeq = seq + keyIds.length;
         }
         this.store.touch(this);
         this.count += keyIds.length;
@@ -149,25 +258,35 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
 
   take(keyIds: readonly string[], callerSaeId: string, masterSaeId: string): DeliveredKey[] {
     return this.store.write(() => {
-      const found: { row: KeyRow; waiting: readonly string[] }[] = [];
+      const found: Found[] = [];
+      const runs = new Map<number, TakenRun>();
       const missing: string[] = [];
       const denied: string[] = [];
       for (const keyId of keyIds) {
         const row = this.selectKey.get(keyId);
-        if (row === undefined) {
+        if (row !== undefined) {
+          const waiting = saeList(row.waiting);
+          found.push({ row, waiting });
+          if (
+            !saeList(row.slave_sae_ids).includes(callerSaeId) ||
+            row.master_sae_id !== masterSaeId
+          ) {
+            denied.push(keyId);
+          } else if (!waiting.includes(callerSaeId)) {
+            missing.push(keyId);
+          }
+          continue;
+        }
+        const inRun = this.runOf(keyId, runs);
+        if (inRun === undefined) {
           (this.seen.kindOf(keyId) === ELSEWHERE ? denied : missing).push(keyId);
           continue;
         }
-        const waiting = saeList(row.waiting);
-        found.push({ row, waiting });
-        if (
-          !saeList(row.slave_sae_ids).includes(callerSaeId) ||
-          row.master_sae_id !== masterSaeId
-        ) {
-          denied.push(keyId);
-        } else if (!waiting.includes(callerSaeId)) {
-          missing.push(keyId);
-        }
+        found.push(inRun);
+        const { run, index } = inRun;
+        const sae = run.slaves.indexOf(callerSaeId);
+        if (sae < 0 || run.row.master_sae_id !== masterSaeId) denied.push(keyId);
+        else if (!run.waiting.waits(index, sae)) missing.push(keyId);
       }
       if (denied.length > 0) throw new KeyAccessDeniedError(denied);
       if (missing.length > 0 || new Set(keyIds).size !== keyIds.length) {
@@ -176,7 +295,9 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
 
       const gone: string[] = [];
       const delivered = keyIds.map((keyId, index) => {
-        const { row, waiting } = found[index];
+        const place = found[index];
+        if ('run' in place) return { keyId, key: this.takeFromRun(place, callerSaeId) };
+        const { row, waiting } = place;
         const left = waiting.filter((id) => id !== callerSaeId);
         if (left.length === 0) {
           this.deleteKey.run(row.seq);
@@ -186,11 +307,12 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
         }
         return { keyId, key: row.key };
       });
+      for (const run of runs.values()) this.saveRun(run);
       if (gone.length > 0) {
         this.seen.add(gone, DELIVERED);
-        this.store.touch(this);
         this.count -= gone.length;
       }
+      this.store.touch(this);
       return delivered;
     });
   }
@@ -236,7 +358,10 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
 
   known(keyId: string): boolean {
     return this.store.read(
-      () => this.selectHeld.get(keyId) !== undefined || this.seen.kindOf(keyId) !== undefined,
+      () =>
+        this.selectHeld.get(keyId) !== undefined ||
+        this.runOf(keyId) !== undefined ||
+        this.seen.kindOf(keyId) !== undefined,
     );
   }
 
@@ -247,19 +372,98 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     for (const waiter of all) waiter.done();
   }
 
-  /** The IDs neither held here nor known to be for the other KME. */
+  /**
+   * The IDs neither held here nor known to be for the other KME. A key of a run counts as held
+   * until the whole run is delivered, also when it was fetched already: take then says so.
+   */
   private absent(keyIds: readonly string[]): string[] {
     return this.store.read(() =>
       keyIds.filter(
-        (id) => this.selectHeld.get(id) === undefined && this.seen.kindOf(id) !== ELSEWHERE,
+        (id) =>
+          this.selectHeld.get(id) === undefined &&
+          this.runOf(id) === undefined &&
+          this.seen.kindOf(id) !== ELSEWHERE,
       ),
     );
   }
 
+  /**
+   * The run holding `keyId` and the key's index in it, or undefined. With `cache`, a run already
+   * found by this take is used again without a lookup, and its changes accumulate in one place.
+   */
+  private runOf(
+    keyId: string,
+    cache?: Map<number, TakenRun>,
+  ): { run: TakenRun; index: number } | undefined {
+    if (this.runsEnd === undefined || keyId > this.runsEnd || keyId.length !== RUN_ID_LENGTH) {
+      return undefined;
+    }
+    for (const run of cache?.values() ?? []) {
+      const index = indexInRun(run.row.ids, keyId);
+      if (index >= 0) return { run, index };
+    }
+    const row = this.selectRun.get(keyId);
+    if (row === undefined || keyId > row.last_id) return undefined;
+    const index = indexInRun(row.ids, keyId);
+    if (index < 0) return undefined;
+    const cached = cache?.get(row.seq);
+    if (cached !== undefined) return { run: cached, index };
+    const slaves = saeList(row.slave_sae_ids);
+    const run: TakenRun = {
+      row,
+      slaves,
+      keyBytes: row.keys.length / runLength(row.ids),
+      keys: Buffer.from(row.keys),
+      waiting: WaitingBits.of(row.waiting, slaves.length),
+      held: row.held,
+    };
+    cache?.set(row.seq, run);
+    return { run, index };
+  }
+
+  /** The caller's key from a run, marked fetched; zeroed in the run once no SAE waits for it. */
+  private takeFromRun(
+    { run, index }: { run: TakenRun; index: number },
+    callerSaeId: string,
+  ): Buffer {
+    const start = index * run.keyBytes;
+    const key = Buffer.from(run.keys.subarray(start, start + run.keyBytes));
+    if (!run.waiting.clear(index, run.slaves.indexOf(callerSaeId))) {
+      run.keys.fill(0, start, start + run.keyBytes);
+      run.held--;
+      this.count--;
+    }
+    return key;
+  }
+
+  /** Writes a taken run back; a run no SAE waits for any more is deleted and its IDs remembered. */
+  private saveRun(run: TakenRun): void {
+    if (run.held > 0) {
+      this.updateRun.run(run.keys, run.waiting.bytes, run.held, run.row.seq);
+    } else {
+      this.deleteRun.run(run.row.seq);
+      this.seen.add(runIds(run.row.ids), DELIVERED);
+    }
+  }
+
+  /** One of `keyIds` held in a run, or undefined; free when they are all above every run. */
+  private anyInRuns(keyIds: readonly string[]): string | undefined {
+    if (this.runsEnd === undefined) return undefined;
+    return keyIds.find((id) => this.runOf(id) !== undefined);
+  }
+
+  /** Drops the oldest keys, at least `count` of them (a run goes as a whole); how many. */
   private dropOldest(count: number): number {
-    const last = this.nthOldest.get(count - 1);
-    if (last === undefined) return 0;
-    const dropped = this.deleteThrough.run(last.seq).changes;
+    let through: number | undefined;
+    let dropped = 0;
+    for (const row of this.selectOldest.iterate()) {
+      through = row.seq;
+      dropped += row.n;
+      if (dropped >= count) break;
+    }
+    if (through === undefined) return 0;
+    this.deleteThrough.run(through);
+    this.deleteRunsThrough.run(through);
     this.count -= dropped;
     return dropped;
   }

@@ -4,7 +4,14 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { KeyStoreOpenError, isSqliteError } from './errors';
 import { IN_MEMORY, type KeyStoreOptions } from './key-store-options';
-import { SCHEMA_VERSION, fileNameOf, otherRole, schemaOf, type StoreRole } from './schema';
+import {
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  fileNameOf,
+  otherRole,
+  schemaOf,
+  type StoreRole,
+} from './schema';
 
 /** A database open, checked, locked and of the right role, with its schema in place. */
 export interface OpenedDatabase {
@@ -161,6 +168,15 @@ function ensureSchema(db: Database.Database, location: string, role: StoreRole):
       location,
     );
   }
+  if (version < SCHEMA_VERSION) migrate(db, version);
+}
+
+/** Brings a store of an older version to this one, in one transaction: all steps or none. */
+function migrate(db: Database.Database, from: number): void {
+  db.transaction(() => {
+    for (let version = from + 1; version <= SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }
 
 function limitSize(db: Database.Database, maxBytes: number | undefined): void {

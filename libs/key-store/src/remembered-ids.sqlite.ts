@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { RUN_ID_LENGTH, formsRun, indexInRun, joinRun, laterOf } from './key-runs';
 import type { Reloadable, SqliteDatabase } from './sqlite-database';
 
 export interface RememberedBounds {
@@ -11,6 +12,15 @@ export interface RememberedBounds {
 interface SeqRow {
   readonly seq: number;
   readonly at: number;
+  /** IDs the row holds: 1, or a run's length. */
+  readonly n: number;
+}
+
+interface RunRow {
+  readonly last_id: string;
+  readonly ids: string;
+  readonly kind: number;
+  readonly at: number;
 }
 
 /** Most rows an age pass deletes, so that one call never stalls on a huge backlog. */
@@ -20,11 +30,14 @@ const AGE_PASS_ROWS = 10_000;
  * IDs remembered for a while, each with a small kind, bounded by count and by age: what keeps a
  * delivered key from being served twice, also after a restart, without growing forever.
  * Forgetting happens in batches (an nth of the bound at a time), not on every call, and a lookup
- * ignores an ID older than the age bound even before it is deleted.
+ * ignores an ID older than the age bound even before it is deleted. With a table of runs beside
+ * it (seen_key's seen_run), ascending batches are remembered as one row each (see key-runs.ts).
  */
 export class RememberedIds implements Reloadable {
   private size = 0;
   private nextSeq = 1;
+  /** The highest last ID of the runs, or undefined without any (or without a table of runs). */
+  private runsEnd: string | undefined;
   private lastAgePass: number;
   private readonly batch: number;
   private readonly agePassEveryMs: number;
@@ -33,15 +46,24 @@ export class RememberedIds implements Reloadable {
   private readonly insert: Database.Statement<[number, string, number, number]>;
   private readonly insertMany: Database.Statement<[number, number, number, string]>;
   private readonly selectCount: Database.Statement<[], { n: number; last: number | null }>;
-  private readonly selectOldest: Database.Statement<[number], SeqRow>;
-  private readonly nthOldest: Database.Statement<[number], { seq: number }>;
+  private readonly selectOldest: Database.Statement<[], SeqRow>;
   private readonly deleteThrough: Database.Statement<[number]>;
+  private readonly runs?: {
+    readonly select: Database.Statement<[string], RunRow>;
+    readonly insert: Database.Statement<[number, string, string, string, number, number]>;
+    readonly count: Database.Statement<
+      [],
+      { n: number | null; last: number | null; end: string | null }
+    >;
+    readonly deleteThrough: Database.Statement<[number]>;
+  };
 
   constructor(
     private readonly store: SqliteDatabase,
     table: 'seen_key' | 'applied_message',
     private readonly bounds: RememberedBounds,
     private readonly now: () => number,
+    runTable?: 'seen_run',
   ) {
     const db = store.db;
     this.batch = Math.max(1, Math.min(Math.ceil(bounds.count / 10), 1000));
@@ -59,23 +81,65 @@ export class RememberedIds implements Reloadable {
        SELECT ? + j.key, j.value, ?, ? FROM json_each(?) j`,
     );
     this.selectCount = db.prepare(`SELECT count(*) AS n, max(seq) AS last FROM ${table}`);
-    this.selectOldest = db.prepare(`SELECT seq, at FROM ${table} ORDER BY seq LIMIT ?`);
-    this.nthOldest = db.prepare(`SELECT seq FROM ${table} ORDER BY seq LIMIT 1 OFFSET ?`);
     this.deleteThrough = db.prepare(`DELETE FROM ${table} WHERE seq <= ?`);
+    if (runTable === undefined) {
+      this.selectOldest = db.prepare(`SELECT seq, at, 1 AS n FROM ${table} ORDER BY seq`);
+    } else {
+      // Both tables in seq order, merged: what is oldest spans singles and runs.
+      this.selectOldest = db.prepare(
+        `SELECT seq, at, 1 AS n FROM ${table}
+         UNION ALL SELECT seq, at, length(ids) / ${RUN_ID_LENGTH} AS n FROM ${runTable}
+         ORDER BY seq`,
+      );
+      this.runs = {
+        select: db.prepare(
+          `SELECT last_id, ids, kind, at FROM ${runTable} WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1`,
+        ),
+        insert: db.prepare(
+          `INSERT INTO ${runTable} (seq, first_id, last_id, ids, kind, at) VALUES (?, ?, ?, ?, ?, ?)`,
+        ),
+        // Runs never overlap: the one that starts last ends last.
+        count: db.prepare(
+          `SELECT (SELECT sum(length(ids) / ${RUN_ID_LENGTH}) FROM ${runTable}) AS n,
+                  (SELECT max(seq) FROM ${runTable}) AS last,
+                  (SELECT last_id FROM ${runTable} ORDER BY first_id DESC LIMIT 1) AS end`,
+        ),
+        deleteThrough: db.prepare(`DELETE FROM ${runTable} WHERE seq <= ?`),
+      };
+    }
     this.reload();
   }
 
   reload(): void {
     const { n, last } = this.selectCount.get() ?? { n: 0, last: null };
-    this.size = n;
-    this.nextSeq = (last ?? 0) + 1;
+    const runs = this.runs?.count.get();
+    this.size = n + (runs?.n ?? 0);
+    this.nextSeq = Math.max(last ?? 0, runs?.last ?? 0) + 1;
+    this.runsEnd = runs?.end ?? undefined;
   }
 
   /** The kind the ID was remembered with, or undefined when it is not (or no longer) known. */
   kindOf(id: string): number | undefined {
+    const oldest = this.oldestRemembered();
     const row = this.selectKind.get(id);
-    if (row === undefined || row.at < this.now() - this.bounds.ageMs) return undefined;
-    return row.kind;
+    if (row !== undefined && row.at >= oldest) return row.kind;
+    const run = this.runOf(id);
+    return run !== undefined && run.at >= oldest ? run.kind : undefined;
+  }
+
+  /**
+   * One of `ids` remembered in a run, or undefined; what a check for IDs seen before needs besides
+   * a lookup of the single rows. Free when the IDs are all above every run.
+   */
+  anyInRuns(ids: readonly string[]): string | undefined {
+    if (this.runsEnd === undefined) return undefined;
+    const oldest = this.oldestRemembered();
+    for (const id of ids) {
+      if (id > this.runsEnd) continue;
+      const run = this.runOf(id);
+      if (run !== undefined && run.at >= oldest) return id;
+    }
+    return undefined;
   }
 
   /** The time before which a remembered ID counts as forgotten (for lookups in SQL). */
@@ -87,8 +151,14 @@ export class RememberedIds implements Reloadable {
   add(ids: readonly string[], kind: number): void {
     const at = this.now();
     const seq = this.nextSeq;
-    if (ids.length === 1) this.insert.run(seq, ids[0], kind, at);
-    else this.insertMany.run(seq, kind, at, JSON.stringify(ids));
+    if (this.runs !== undefined && formsRun(ids, this.runsEnd)) {
+      this.runs.insert.run(seq, ids[0], ids[ids.length - 1], joinRun(ids), kind, at);
+      this.runsEnd = laterOf(this.runsEnd, ids[ids.length - 1]);
+    } else if (ids.length === 1) {
+      this.insert.run(seq, ids[0], kind, at);
+    } else {
+      this.insertMany.run(seq, kind, at, JSON.stringify(ids));
+    }
     this.store.touch(this);
     this.nextSeq = seq + ids.length;
     this.size += ids.length;
@@ -97,27 +167,51 @@ export class RememberedIds implements Reloadable {
     if (at - this.lastAgePass >= this.agePassEveryMs) this.forgetExpired(at);
   }
 
+  /** The run whose range holds `id`, if `id` is one of its IDs. */
+  private runOf(id: string): RunRow | undefined {
+    if (this.runs === undefined || this.runsEnd === undefined || id > this.runsEnd)
+      return undefined;
+    const run = this.runs.select.get(id);
+    return run !== undefined && id <= run.last_id && indexInRun(run.ids, id) >= 0 ? run : undefined;
+  }
+
+  /** Forgets the oldest rows holding at least `count` IDs (a run goes as a whole). */
   private forgetOldest(count: number): void {
-    const last = this.nthOldest.get(Math.min(count, this.size) - 1);
-    if (last === undefined) return;
-    this.size -= this.deleteThrough.run(last.seq).changes;
+    let through: number | undefined;
+    let ids = 0;
+    for (const row of this.selectOldest.iterate()) {
+      through = row.seq;
+      ids += row.n;
+      if (ids >= count) break;
+    }
+    if (through !== undefined) this.forgetThrough(through, ids);
   }
 
   private forgetExpired(now: number): void {
     const cutoff = now - this.bounds.ageMs;
     let through: number | undefined;
-    let expired = 0;
+    let expiredRows = 0;
+    let ids = 0;
     let reachedUnexpired = false;
-    for (const { seq, at } of this.selectOldest.iterate(AGE_PASS_ROWS)) {
+    for (const { seq, at, n } of this.selectOldest.iterate()) {
       if (at >= cutoff) {
         reachedUnexpired = true;
         break;
       }
+      if (expiredRows === AGE_PASS_ROWS) break;
       through = seq;
-      expired++;
+      expiredRows++;
+      ids += n;
     }
-    if (through !== undefined) this.size -= this.deleteThrough.run(through).changes;
+    if (through !== undefined) this.forgetThrough(through, ids);
     // A pass cut short by its row limit goes on at the next call.
-    if (reachedUnexpired || expired < AGE_PASS_ROWS) this.lastAgePass = now;
+    if (reachedUnexpired || expiredRows < AGE_PASS_ROWS) this.lastAgePass = now;
+  }
+
+  /** Deletes the rows up to `seq`, which hold `ids` IDs. */
+  private forgetThrough(seq: number, ids: number): void {
+    this.deleteThrough.run(seq);
+    this.runs?.deleteThrough.run(seq);
+    this.size -= ids;
   }
 }

@@ -5,7 +5,7 @@
  * Material is kept in chunks of at most CHUNK_BYTES, each in one row that fits one 4 KiB page,
  * so that cutting a 32-byte key reads one page, not a 64 KiB block.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type StoreRole = 'master' | 'slave';
 
@@ -35,6 +35,40 @@ const COMMON = `
     at INTEGER NOT NULL
   );
 `;
+
+/**
+ * Version 2: runs (see key-runs.ts), batches of ascending key IDs in one row each, found by the
+ * range first_id..last_id; seq is shared with the table of single rows beside each, so that
+ * "oldest first" spans both. Runs never overlap within a table.
+ */
+const RUNS = `
+  -- Undelivered keys of a run: ids concatenated (36 characters each), keys in the same order
+  -- (a key fetched by all its SAEs zeroed), waiting a bit per key and slave SAE, held the number
+  -- of keys some SAE still waits for.
+  CREATE TABLE active_run (
+    seq INTEGER PRIMARY KEY,
+    first_id TEXT NOT NULL UNIQUE,
+    last_id TEXT NOT NULL,
+    ids TEXT NOT NULL,
+    keys BLOB NOT NULL,
+    master_sae_id TEXT NOT NULL,
+    slave_sae_ids TEXT NOT NULL,
+    waiting BLOB NOT NULL,
+    held INTEGER NOT NULL
+  );
+  -- seen_key's runs.
+  CREATE TABLE seen_run (
+    seq INTEGER PRIMARY KEY,
+    first_id TEXT NOT NULL UNIQUE,
+    last_id TEXT NOT NULL,
+    ids TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  );
+`;
+
+/** What brings a store of version `n - 1` to version `n`, for each n above 1. */
+export const MIGRATIONS: Readonly<Record<number, string>> = { 2: RUNS };
 
 const MASTER = `
   -- One row: the epoch's stream positions. allocated_to: every committed byte below it was
@@ -86,7 +120,8 @@ const SLAVE = `
 `;
 
 /** The statements that create an empty store of `role`. */
-export const schemaOf = (role: StoreRole): string => COMMON + (role === 'master' ? MASTER : SLAVE);
+export const schemaOf = (role: StoreRole): string =>
+  COMMON + RUNS + (role === 'master' ? MASTER : SLAVE);
 
 /** The file of each role's store in its data directory. */
 export const fileNameOf = (role: StoreRole): string => `${role}-kme.sqlite`;

@@ -27,7 +27,7 @@ export function openStoreParts(options: KeyStoreOptions, role: StoreRole): Store
     const meta = new StoreMeta(db);
     const now = options.now ?? Date.now;
     const bounds = options.remembered ?? DEFAULT_REMEMBERED;
-    const remembered = new RememberedIds(database, 'seen_key', bounds, now);
+    const remembered = new RememberedIds(database, 'seen_key', bounds, now, 'seen_run');
     const activeKeys = new SqliteActiveKeys(database, remembered, {
       attachedSaeIds: options.attachedSaeIds,
       capacity: options.maxActiveKeys,
