@@ -9,11 +9,12 @@ import type Database from 'better-sqlite3';
 import {
   RUN_ID_LENGTH,
   WaitingBits,
+  ascending,
   formsRun,
+  highestOf,
   indexInRun,
   joinRun,
   laterOf,
-  runIds,
   runLength,
 } from './key-runs';
 import type { RememberedIds } from './remembered-ids.sqlite';
@@ -51,6 +52,8 @@ interface TakenRun {
   readonly keys: Buffer;
   readonly waiting: WaitingBits;
   held: number;
+  /** The index after the last key found in it: where the next requested ID likely is. */
+  next: number;
 }
 
 /** Where a take found a key: a single row, or a run with the key's index in it. */
@@ -87,6 +90,8 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
   private nextSeq = 1;
   /** The highest last ID of active_run's runs, or undefined without any. */
   private runsEnd: string | undefined;
+  /** At least the highest key ID of active_key (one delivered since may be it). */
+  private keysEnd: string | undefined;
   private readonly waiters = new Map<string, Set<Waiter>>();
   /**
    * How far over capacity the store may go before dropping: dropping in batches avoids a
@@ -101,6 +106,7 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     { n: number; last: number | null; runKeys: number | null; runLast: number | null }
   >;
   private readonly selectRunsEnd: Database.Statement<[], { end: string | null }>;
+  private readonly selectKeysEnd: Database.Statement<[], { end: string | null }>;
   private readonly insertKey: Database.Statement<[number, string, Buffer, string, string, string]>;
   private readonly insertKeys: Database.Statement<
     [number, Buffer, number, number, string, string, string, string]
@@ -137,6 +143,7 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     this.selectRunsEnd = db.prepare(
       'SELECT last_id AS end FROM active_run ORDER BY first_id DESC LIMIT 1',
     );
+    this.selectKeysEnd = db.prepare('SELECT max(key_id) AS end FROM active_key');
     this.insertKey = db.prepare(
       'INSERT INTO active_key (seq, key_id, key, master_sae_id, slave_sae_ids, waiting) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -184,24 +191,13 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     this.count = (row?.n ?? 0) + (row?.runKeys ?? 0);
     this.nextSeq = Math.max(row?.last ?? 0, row?.runLast ?? 0) + 1;
     this.runsEnd = this.selectRunsEnd.get()?.end ?? undefined;
+    this.keysEnd = this.selectKeysEnd.get()?.end ?? undefined;
   }
 
   activate(batch: KeyBatch, masterSaeId: string, slaveSaeIds: readonly string[]): void {
     const { keyIds, material, keyBytes } = batch;
     this.store.write(() => {
-      const ids = JSON.stringify(keyIds);
-      const known =
-        this.selectAnyKnown.get(ids, this.seen.oldestRemembered())?.id ??
-        this.anyInRuns(keyIds) ??
-        this.seen.anyInRuns(keyIds);
-      if (known !== undefined) throw new Error(`key ID ${known} activated twice`);
-      if (keyIds.length > 1) {
-        const seen = new Set<string>();
-        for (const keyId of keyIds) {
-          if (seen.has(keyId)) throw new Error(`key ID ${keyId} activated twice`);
-          seen.add(keyId);
-        }
-      }
+      this.refuseKnown(keyIds);
       const local = slaveSaeIds.filter((id) => this.options.attachedSaeIds.includes(id));
       let dropped = 0;
       if (local.length === 0) {
@@ -236,9 +232,12 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
             saes,
           );
           this.nextSeq = seq + 1;
+          this.keysEnd = laterOf(this.keysEnd, keyIds[0]);
         } else {
+          const ids = JSON.stringify(keyIds);
           this.insertKeys.run(seq, material, keyBytes, keyBytes, masterSaeId, saes, saes, ids);
           this.nextSeq = seq + keyIds.length;
+          this.keysEnd = laterOf(this.keysEnd, highestOf(keyIds));
         }
         this.store.touch(this);
         this.count += keyIds.length;
@@ -263,7 +262,10 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
       const missing: string[] = [];
       const denied: string[] = [];
       for (const keyId of keyIds) {
-        const row = this.selectKey.get(keyId);
+        // A key of a run this take found already needs no lookup: IDs are in a run or in
+        // active_key, never both.
+        const cached = this.cachedRunOf(keyId, runs);
+        const row = cached === undefined ? this.selectKey.get(keyId) : undefined;
         if (row !== undefined) {
           const waiting = saeList(row.waiting);
           found.push({ row, waiting });
@@ -277,7 +279,7 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
           }
           continue;
         }
-        const inRun = this.runOf(keyId, runs);
+        const inRun = cached ?? this.runOf(keyId, runs);
         if (inRun === undefined) {
           (this.seen.kindOf(keyId) === ELSEWHERE ? denied : missing).push(keyId);
           continue;
@@ -388,8 +390,8 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
   }
 
   /**
-   * The run holding `keyId` and the key's index in it, or undefined. With `cache`, a run already
-   * found by this take is used again without a lookup, and its changes accumulate in one place.
+   * The run holding `keyId` and the key's index in it, or undefined. With `cache`, a run found
+   * is kept there, for the rest of a take to find without a lookup and to change in one place.
    */
   private runOf(
     keyId: string,
@@ -398,16 +400,10 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     if (this.runsEnd === undefined || keyId > this.runsEnd || keyId.length !== RUN_ID_LENGTH) {
       return undefined;
     }
-    for (const run of cache?.values() ?? []) {
-      const index = indexInRun(run.row.ids, keyId);
-      if (index >= 0) return { run, index };
-    }
     const row = this.selectRun.get(keyId);
     if (row === undefined || keyId > row.last_id) return undefined;
     const index = indexInRun(row.ids, keyId);
     if (index < 0) return undefined;
-    const cached = cache?.get(row.seq);
-    if (cached !== undefined) return { run: cached, index };
     const slaves = saeList(row.slave_sae_ids);
     const run: TakenRun = {
       row,
@@ -416,9 +412,26 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
       keys: Buffer.from(row.keys),
       waiting: WaitingBits.of(row.waiting, slaves.length),
       held: row.held,
+      next: index + 1,
     };
     cache?.set(row.seq, run);
     return { run, index };
+  }
+
+  /** The run of `cache` holding `keyId`, trying first the key after the last one found. */
+  private cachedRunOf(
+    keyId: string,
+    cache: Map<number, TakenRun>,
+  ): { run: TakenRun; index: number } | undefined {
+    for (const run of cache.values()) {
+      if (keyId < run.row.ids.slice(0, RUN_ID_LENGTH) || keyId > run.row.last_id) continue;
+      const index = indexInRun(run.row.ids, keyId, run.next);
+      if (index >= 0) {
+        run.next = index + 1;
+        return { run, index };
+      }
+    }
+    return undefined;
   }
 
   /** The caller's key from a run, marked fetched; zeroed in the run once no SAE waits for it. */
@@ -427,7 +440,8 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
     callerSaeId: string,
   ): Buffer {
     const start = index * run.keyBytes;
-    const key = Buffer.from(run.keys.subarray(start, start + run.keyBytes));
+    // From the row as read, which the take does not change (it zeroes its copy).
+    const key = run.row.keys.subarray(start, start + run.keyBytes);
     if (!run.waiting.clear(index, run.slaves.indexOf(callerSaeId))) {
       run.keys.fill(0, start, start + run.keyBytes);
       run.held--;
@@ -442,14 +456,31 @@ export class SqliteActiveKeys implements ActiveKeys, Reloadable {
       this.updateRun.run(run.keys, run.waiting.bytes, run.held, run.row.seq);
     } else {
       this.deleteRun.run(run.row.seq);
-      this.seen.add(runIds(run.row.ids), DELIVERED);
+      this.seen.addRun(run.row.ids, DELIVERED);
     }
   }
 
-  /** One of `keyIds` held in a run, or undefined; free when they are all above every run. */
-  private anyInRuns(keyIds: readonly string[]): string | undefined {
-    if (this.runsEnd === undefined) return undefined;
-    return keyIds.find((id) => this.runOf(id) !== undefined);
+  /**
+   * Throws when a key ID is given twice or was activated here before (held, delivered or
+   * foreign). IDs above every ID the store knows, as time-ordered ones are, need no lookup.
+   */
+  private refuseKnown(keyIds: readonly string[]): void {
+    let lowest = keyIds[0];
+    if (!ascending(keyIds)) {
+      const seen = new Set<string>();
+      for (const keyId of keyIds) {
+        if (seen.has(keyId)) throw new Error(`key ID ${keyId} activated twice`);
+        seen.add(keyId);
+        if (keyId < lowest) lowest = keyId;
+      }
+    }
+    const highest = laterOf(this.keysEnd, this.runsEnd);
+    if ((highest === undefined || lowest > highest) && this.seen.isAbove(lowest)) return;
+    const known =
+      this.selectAnyKnown.get(JSON.stringify(keyIds), this.seen.oldestRemembered())?.id ??
+      keyIds.find((id) => this.runOf(id) !== undefined) ??
+      this.seen.anyInRuns(keyIds);
+    if (known !== undefined) throw new Error(`key ID ${known} activated twice`);
   }
 
   /** Drops the oldest keys, at least `count` of them (a run goes as a whole); how many. */

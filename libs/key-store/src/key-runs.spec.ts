@@ -219,6 +219,30 @@ describe('an active key store with time-ordered IDs', () => {
     store.close();
   });
 
+  it('refuses an ID activated before a reopen, single or in a run, held or delivered', () => {
+    const dir = tempDir();
+    let store = openMasterKeyStore(options(dir));
+    store.activeKeys.activate(batchOf([keyId(900)]), MASTER, [LOCAL]);
+    store.activeKeys.activate(batchOf([keyId(901)]), MASTER, ['sae-other-kme']);
+    store.activeKeys.activate(batchOf(idsFrom(910, 4)), MASTER, [LOCAL]);
+    store.activeKeys.take([keyId(911)], LOCAL, MASTER);
+    store.close();
+
+    store = openMasterKeyStore(options(dir));
+    for (const id of [900, 901, 911, 913].map(keyId)) {
+      expect(() => store.activeKeys.activate(batchOf([id]), MASTER, [LOCAL])).toThrow(
+        `key ID ${id} activated twice`,
+      );
+      expect(() => store.activeKeys.activate(batchOf([keyId(800), id]), MASTER, [LOCAL])).toThrow(
+        `key ID ${id} activated twice`,
+      );
+    }
+    // Above everything known, a new batch is taken at once.
+    store.activeKeys.activate(batchOf(idsFrom(920, 3)), MASTER, [LOCAL]);
+    expect(store.activeKeys.size).toBe(7);
+    store.close();
+  });
+
   it('remembers a foreign run as one row, whose keys are refused as not this KME’s', () => {
     const dir = tempDir();
     const store = openMasterKeyStore(options(dir));

@@ -17,11 +17,7 @@ export const RUN_ID_LENGTH = 36;
 export function formsRun(ids: readonly string[], after: string | undefined): boolean {
   if (ids.length < 2) return false;
   if (after !== undefined && ids[0] <= after) return false;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i].length !== RUN_ID_LENGTH) return false;
-    if (i > 0 && ids[i] <= ids[i - 1]) return false;
-  }
-  return true;
+  return ids.every((id) => id.length === RUN_ID_LENGTH) && ascending(ids);
 }
 
 /** The IDs of a run, concatenated as its row keeps them. */
@@ -39,9 +35,13 @@ export function runIds(joined: string): string[] {
   return Array.from({ length: runLength(joined) }, (_, index) => runIdAt(joined, index));
 }
 
-/** The position of `id` in a run (binary search: its IDs ascend), or -1. */
-export function indexInRun(joined: string, id: string): number {
+/**
+ * The position of `id` in a run (binary search: its IDs ascend), or -1. `hint`, a likely position
+ * (the one after the last ID found, as requests list a run's IDs in order), is tried first.
+ */
+export function indexInRun(joined: string, id: string, hint = -1): number {
   if (id.length !== RUN_ID_LENGTH) return -1;
+  if (hint >= 0 && joined.startsWith(id, hint * RUN_ID_LENGTH)) return hint;
   let low = 0;
   let high = runLength(joined) - 1;
   while (low <= high) {
@@ -57,6 +57,16 @@ export function indexInRun(joined: string, id: string): number {
 /** The highest of two optional IDs (a table's last run end, kept in memory). */
 export const laterOf = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined || a >= b ? a : b;
+
+/** Whether the IDs strictly ascend (so they are distinct, and the first is the lowest). */
+export function ascending(ids: readonly string[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (ids[i] <= ids[i - 1]) return false;
+  return true;
+}
+
+/** The highest of some IDs (undefined for none). */
+export const highestOf = (ids: readonly string[]): string | undefined =>
+  ids.reduce<string | undefined>(laterOf, undefined);
 
 /**
  * Which slave SAEs still wait for each key of a run: for key i, `width` bytes whose bit j is set

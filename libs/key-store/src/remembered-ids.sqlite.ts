@@ -1,5 +1,15 @@
 import type Database from 'better-sqlite3';
-import { RUN_ID_LENGTH, formsRun, indexInRun, joinRun, laterOf } from './key-runs';
+import {
+  RUN_ID_LENGTH,
+  formsRun,
+  highestOf,
+  indexInRun,
+  joinRun,
+  laterOf,
+  runIdAt,
+  runIds,
+  runLength,
+} from './key-runs';
 import type { Reloadable, SqliteDatabase } from './sqlite-database';
 
 export interface RememberedBounds {
@@ -38,6 +48,8 @@ export class RememberedIds implements Reloadable {
   private nextSeq = 1;
   /** The highest last ID of the runs, or undefined without any (or without a table of runs). */
   private runsEnd: string | undefined;
+  /** At least the highest ID remembered, in either table (an ID forgotten since may be it). */
+  private highest: string | undefined;
   private lastAgePass: number;
   private readonly batch: number;
   private readonly agePassEveryMs: number;
@@ -45,7 +57,10 @@ export class RememberedIds implements Reloadable {
   private readonly selectKind: Database.Statement<[string], { kind: number; at: number }>;
   private readonly insert: Database.Statement<[number, string, number, number]>;
   private readonly insertMany: Database.Statement<[number, number, number, string]>;
-  private readonly selectCount: Database.Statement<[], { n: number; last: number | null }>;
+  private readonly selectCount: Database.Statement<
+    [],
+    { n: number; last: number | null; highest: string | null }
+  >;
   private readonly selectOldest: Database.Statement<[], SeqRow>;
   private readonly deleteThrough: Database.Statement<[number]>;
   private readonly runs?: {
@@ -80,7 +95,9 @@ export class RememberedIds implements Reloadable {
       `INSERT OR REPLACE INTO ${table} (seq, id, kind, at)
        SELECT ? + j.key, j.value, ?, ? FROM json_each(?) j`,
     );
-    this.selectCount = db.prepare(`SELECT count(*) AS n, max(seq) AS last FROM ${table}`);
+    this.selectCount = db.prepare(
+      `SELECT count(*) AS n, max(seq) AS last, (SELECT max(id) FROM ${table}) AS highest FROM ${table}`,
+    );
     this.deleteThrough = db.prepare(`DELETE FROM ${table} WHERE seq <= ?`);
     if (runTable === undefined) {
       this.selectOldest = db.prepare(`SELECT seq, at, 1 AS n FROM ${table} ORDER BY seq`);
@@ -111,11 +128,17 @@ export class RememberedIds implements Reloadable {
   }
 
   reload(): void {
-    const { n, last } = this.selectCount.get() ?? { n: 0, last: null };
+    const { n, last, highest } = this.selectCount.get() ?? { n: 0, last: null, highest: null };
     const runs = this.runs?.count.get();
     this.size = n + (runs?.n ?? 0);
     this.nextSeq = Math.max(last ?? 0, runs?.last ?? 0) + 1;
     this.runsEnd = runs?.end ?? undefined;
+    this.highest = laterOf(highest ?? undefined, this.runsEnd);
+  }
+
+  /** Whether every ID remembered is below `id`: then no lookup can find it or any above. */
+  isAbove(id: string): boolean {
+    return this.highest === undefined || id > this.highest;
   }
 
   /** The kind the ID was remembered with, or undefined when it is not (or no longer) known. */
@@ -149,21 +172,43 @@ export class RememberedIds implements Reloadable {
 
   /** Remembers new IDs (in a write); then forgets the oldest when a bound is passed. */
   add(ids: readonly string[], kind: number): void {
-    const at = this.now();
-    const seq = this.nextSeq;
     if (this.runs !== undefined && formsRun(ids, this.runsEnd)) {
-      this.runs.insert.run(seq, ids[0], ids[ids.length - 1], joinRun(ids), kind, at);
-      this.runsEnd = laterOf(this.runsEnd, ids[ids.length - 1]);
-    } else if (ids.length === 1) {
-      this.insert.run(seq, ids[0], kind, at);
-    } else {
-      this.insertMany.run(seq, kind, at, JSON.stringify(ids));
+      this.addRun(joinRun(ids), kind);
+      return;
     }
+    const at = this.now();
+    if (ids.length === 1) this.insert.run(this.nextSeq, ids[0], kind, at);
+    else this.insertMany.run(this.nextSeq, kind, at, JSON.stringify(ids));
+    this.highest = laterOf(this.highest, highestOf(ids));
+    this.added(ids.length, at);
+  }
+
+  /**
+   * Remembers the IDs of a run, joined as key-runs.ts joins them: as one row when they are above
+   * every run here too, else a row each.
+   */
+  addRun(joined: string, kind: number): void {
+    const first = runIdAt(joined, 0);
+    if (this.runs === undefined || (this.runsEnd !== undefined && first <= this.runsEnd)) {
+      this.add(runIds(joined), kind);
+      return;
+    }
+    const at = this.now();
+    const last = runIdAt(joined, runLength(joined) - 1);
+    this.runs.insert.run(this.nextSeq, first, last, joined, kind, at);
+    this.runsEnd = laterOf(this.runsEnd, last);
+    this.highest = laterOf(this.highest, last);
+    this.added(runLength(joined), at);
+  }
+
+  /** Counts `count` IDs added at `at`; then forgets the oldest when a bound is passed. */
+  private added(count: number, at: number): void {
     this.store.touch(this);
-    this.nextSeq = seq + ids.length;
-    this.size += ids.length;
-    if (this.size > this.bounds.count)
+    this.nextSeq += count;
+    this.size += count;
+    if (this.size > this.bounds.count) {
       this.forgetOldest(this.size - this.bounds.count + this.batch);
+    }
     if (at - this.lastAgePass >= this.agePassEveryMs) this.forgetExpired(at);
   }
 

@@ -1,0 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { v7 } from 'uuid';
+import { openMasterKeyStore } from '../src';
+const m = openMasterKeyStore({ dataDir: ':memory:', durability: 'process', attachedSaeIds: ['sae-b'], maxActiveKeys: 2_000_000 });
+const material = randomBytes(128 * 32);
+const batches = Array.from({ length: 6000 }, () => Array.from({ length: 128 }, () => v7()));
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < 3000; i++) m.activeKeys.activate({ keyIds: batches[i], material, keyBytes: 32 }, 'sae-a', ['sae-x']);
+const t1 = process.hrtime.bigint();
+for (let i = 3000; i < 6000; i++) m.activeKeys.activate({ keyIds: batches[i], material, keyBytes: 32 }, 'sae-a', ['sae-b']);
+const t2 = process.hrtime.bigint();
+for (let i = 3000; i < 6000; i++) m.activeKeys.take(batches[i], 'sae-b', 'sae-a');
+const t3 = process.hrtime.bigint();
+console.log('foreign', Number(t1 - t0) / 3e6, 'local', Number(t2 - t1) / 3e6, 'take', Number(t3 - t2) / 3e6);
