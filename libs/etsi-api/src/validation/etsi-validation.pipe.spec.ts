@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { ArgumentMetadata } from '@nestjs/common';
 import { KeyIdsDto } from '../dto/key-ids.dto';
 import { KeyRequestDto } from '../dto/key-request.dto';
+import { DecKeysQueryDto, EncKeysQueryDto } from '../dto/query.dto';
 import type { EtsiApiOptions } from '../etsi-api.options';
 import { EtsiValidationPipe } from './etsi-validation.pipe';
 import { InvalidRequestError } from '../request-errors';
@@ -172,5 +173,42 @@ describe('EtsiValidationPipe', () => {
         },
       ]);
     });
+  });
+});
+
+describe('EtsiValidationPipe on query strings', () => {
+  const query: ArgumentMetadata = { type: 'query', metatype: EncKeysQueryDto };
+
+  it('answers a query it validated before with an equal DTO of its own', async () => {
+    const queries = pipe();
+    const first = (await queries.transform({ number: '2', size: '256' }, query)) as object;
+    const again = (await queries.transform({ number: '2', size: '256' }, query)) as object;
+    expect(again).toBeInstanceOf(EncKeysQueryDto);
+    expect({ ...again }).toEqual({ number: 2, size: 256 });
+    expect(again).not.toBe(first);
+    (again as EncKeysQueryDto).number = 5;
+    await expect(queries.transform({ number: '2', size: '256' }, query)).resolves.toEqual(
+      expect.objectContaining({ number: 2 }),
+    );
+  });
+
+  it('tells queries apart by their values and refuses a bad one every time', async () => {
+    const queries = pipe();
+    await queries.transform({ number: '2' }, query);
+    await expect(queries.transform({ number: '3' }, query)).resolves.toEqual(
+      expect.objectContaining({ number: 3 }),
+    );
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await expect(queries.transform({ number: 'x' }, query)).rejects.toThrow(
+        'number must be an integer',
+      );
+    }
+  });
+
+  it('keeps the answers of one DTO class apart from another', async () => {
+    const queries = pipe();
+    const decKeys: ArgumentMetadata = { type: 'query', metatype: DecKeysQueryDto };
+    await queries.transform({}, query);
+    await expect(queries.transform({}, decKeys)).rejects.toThrow(InvalidRequestError);
   });
 });

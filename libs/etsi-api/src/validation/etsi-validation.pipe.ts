@@ -12,6 +12,7 @@ import { InvalidRequestError, type ErrorDetail } from '../request-errors';
 import { duplicateMembers, readJsonBody } from './json-body';
 import { declaredMembersOf, unknownMembersOf, type UnknownMember } from './members';
 import { isTolerantReader } from './tolerant-reader';
+import { queryKeyOf, ValidatedQueries } from './validated-queries';
 
 /** Members that mean something, sent where the standard does not take them. */
 const BELONGS_ELSEWHERE: Readonly<Record<string, string>> = {
@@ -32,6 +33,7 @@ const BELONGS_ELSEWHERE: Readonly<Record<string, string>> = {
 @Injectable()
 export class EtsiValidationPipe implements PipeTransform {
   private readonly logger = new Logger('EtsiApi');
+  private readonly validatedQueries = new ValidatedQueries();
 
   constructor(@Inject(ETSI_API_OPTIONS) private readonly options: EtsiApiOptions) {}
 
@@ -39,6 +41,13 @@ export class EtsiValidationPipe implements PipeTransform {
     const type = metadata.metatype as ClassConstructor<object> | undefined;
     if (metadata.type === 'custom' || metadata.type === 'param') return value;
     if (type === undefined || declaredMembersOf(type).size === 0) return value;
+
+    const queryKey =
+      metadata.type === 'query' && typeof value === 'object' && value !== null
+        ? queryKeyOf(value)
+        : undefined;
+    const known = queryKey === undefined ? undefined : this.validatedQueries.find(type, queryKey);
+    if (known !== undefined) return known;
 
     const what = metadata.type === 'body' ? 'request body' : 'query';
     const strict = this.options.strictRequests || !isTolerantReader(type);
@@ -67,6 +76,7 @@ export class EtsiValidationPipe implements PipeTransform {
     );
     const errors = await validate(instance, { forbidUnknownValues: true });
     if (errors.length > 0) throw toInvalidRequest(errors);
+    if (queryKey !== undefined) this.validatedQueries.remember(type, queryKey, instance);
     return instance;
   }
 
