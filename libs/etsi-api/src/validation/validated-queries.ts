@@ -6,7 +6,7 @@ const DEFAULT_CAPACITY = 256;
  * the DTO class and the query's members, and an SAE repeats its `enc_keys?number=…&size=…`
  * on every call: looking the answer up costs a fraction of running class-transformer and
  * class-validator again (8% of a KME's CPU under a GET enc_keys load, measured). Only queries
- * that passed are kept, and each caller gets its own copy of the DTO.
+ * that passed are kept, and each caller gets its own (shallow: query DTOs are flat) copy.
  */
 export class ValidatedQueries {
   /** Per DTO class, by the query's members in the order sent (`a=1&b=2` is not `b=2&a=1`). */
@@ -19,7 +19,7 @@ export class ValidatedQueries {
     const known = this.known.get(type);
     const dto = known?.get(key);
     if (known === undefined || dto === undefined) return undefined;
-    // Refreshed, so that a stream of one-off queries (GET dec_keys) cannot push it out.
+    // Refreshed, so that the queries an SAE repeats outlive one-off ones of the same class.
     known.delete(key);
     known.set(key, dto);
     return copyOf(dto);
