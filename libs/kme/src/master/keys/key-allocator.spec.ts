@@ -33,4 +33,10 @@ describe('TimeOrderedKeyIds', () => {
     const tails = source.next(128).map((id) => id.slice(-10));
     expect(new Set(tails).size).toBe(128);
   });
+
+  it('never reuses random bits, across calls and refills of its pool', () => {
+    // 3,000 one-key calls read about 60 KiB: several refills of a 16 KiB pool.
+    const tails = Array.from({ length: 3000 }, () => source.next(1)[0].slice(-10));
+    expect(new Set(tails).size).toBe(3000);
+  });
 });
