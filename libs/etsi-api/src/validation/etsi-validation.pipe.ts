@@ -43,7 +43,10 @@ export class EtsiValidationPipe implements PipeTransform {
     if (type === undefined || declaredMembersOf(type).size === 0) return value;
 
     const queryKey =
-      metadata.type === 'query' && typeof value === 'object' && value !== null
+      metadata.type === 'query' &&
+      typeof value === 'object' &&
+      value !== null &&
+      this.validatedQueries.worthLookingUp(type)
         ? queryKeyOf(value)
         : undefined;
     const known = queryKey === undefined ? undefined : this.validatedQueries.find(type, queryKey);
