@@ -63,6 +63,11 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--kmes-from', 'x', '--rebuild'])).toThrow(UsageError);
   });
 
+  it('saves to the file --out names instead of bench/results/', () => {
+    expect(parseBenchArgs(['--out', 'tmp/run.json']).outFile).toMatch(/^\/.*\/tmp\/run\.json$/);
+    expect(parseBenchArgs([]).outFile).toBeUndefined();
+  });
+
   it('lists the new options in its usage text', () => {
     for (const flag of ['--store', '--durability', '--baseline', '--soak', 'status-slave']) {
       expect(USAGE).toContain(flag);
@@ -103,6 +108,8 @@ describe('parseBenchArgs', () => {
     [['--store']],
     [['--durability', 'fsync']],
     [['--baseline', '']],
+    [['--out', '']],
+    [['--out', 'x.json', '--no-save']],
     [['--soak', '0']],
     [['--soak', 'ten']],
     [['--soak', '']],

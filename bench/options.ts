@@ -51,6 +51,8 @@ export interface BenchOptions {
   readonly build: BuildMode;
   readonly markdown: boolean;
   readonly save: boolean;
+  /** Where to save the results instead of bench/results/ (the interleaved A/B runs use it). */
+  readonly outFile?: string;
   /** Exit 1 when a target is missed. */
   readonly strict: boolean;
   /** KEY_STORE of both KMEs. */
@@ -94,6 +96,7 @@ keys in a fresh DATA_DIR under the temp directory (TMPDIR), removed at the end.
   --rebuild            run npm run build even when dist/ looks current
   --markdown           print the results as a markdown table too, for the README
   --no-save            do not write bench/results/
+  --out <file>         write the results to this file instead of bench/results/
   --strict             exit 1 when a target is missed
   -h, --help           this text`;
 
@@ -123,6 +126,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         rebuild: { type: 'boolean', default: false },
         markdown: { type: 'boolean', default: false },
         'no-save': { type: 'boolean', default: false },
+        out: { type: 'string' },
         strict: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -136,6 +140,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   if (values['kmes-from'] !== undefined && values.rebuild) {
     throw new UsageError('--kmes-from measures a build as it is: --rebuild does not apply');
+  }
+  if (values.out !== undefined && values['no-save']) {
+    throw new UsageError('--out and --no-save contradict each other');
+  }
+  if (values.out !== undefined && values.out.trim() === '') {
+    throw new UsageError('--out must name a file');
   }
   if (values.soak !== undefined) {
     const clash = (
@@ -161,6 +171,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
           : 'auto',
     markdown: values.markdown,
     save: !values['no-save'],
+    outFile: values.out === undefined ? undefined : resolve(values.out),
     strict: values.strict,
     store: oneOf('--store', values.store, KEY_STORES, 'sqlite'),
     durabilities: durabilityList(values.durability),

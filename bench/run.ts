@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KME_RUNTIME_ENV } from '../scripts/lib/kme-runtime-env';
 import { findFreePort } from '../scripts/lib/net-util';
@@ -335,7 +335,7 @@ async function main(): Promise<number> {
   );
   if (measured) print(results, options);
   if (results.complete && options.save) {
-    const files = save(results);
+    const files = save(results, options.outFile);
     say(`results saved: ${files.join(', ')}`);
   } else if (options.save) {
     say('results not saved: the run is incomplete');
@@ -838,16 +838,17 @@ function print(results: BenchResults, options: BenchOptions): void {
 }
 
 /** bench/results/<timestamp>.json and bench/results/latest.json, each written whole. */
-function save(results: BenchResults): string[] {
-  mkdirSync(RESULTS_DIR, { recursive: true });
+function save(results: BenchResults, outFile: string | undefined): string[] {
   const text = `${JSON.stringify(results, null, 2)}\n`;
   const name = `${results.timestamp.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`;
-  const files = [join(RESULTS_DIR, name), join(RESULTS_DIR, 'latest.json')];
+  const files =
+    outFile === undefined ? [join(RESULTS_DIR, name), join(RESULTS_DIR, 'latest.json')] : [outFile];
   for (const file of files) {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, text);
     renameSync(`${file}.tmp`, file);
   }
-  return files.map((file) => file.slice(REPO_ROOT.length + 1));
+  return files.map((file) => relative(REPO_ROOT, file));
 }
 
 /** Rejects with Interrupted as soon as the signal aborts. */
