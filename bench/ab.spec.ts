@@ -1,4 +1,12 @@
-import { abTable, median, parseAbArgs, roundOrder, summarizeRounds, type AbRun } from './ab';
+import {
+  abCpuTable,
+  abTable,
+  median,
+  parseAbArgs,
+  roundOrder,
+  summarizeRounds,
+  type AbRun,
+} from './ab';
 import { UsageError } from './options';
 import { renderText } from './report';
 
@@ -55,6 +63,46 @@ describe('summarizeRounds', () => {
     expect(rows[1].ratios).toEqual([undefined, undefined]);
     expect(rows[1].medianRatio).toBeUndefined();
     expect(rows[2].medianRatio).toBeCloseTo(1.225, 10);
+  });
+});
+
+describe('CPU per operation', () => {
+  /** A run whose round-trip@32 served `ops` per second with this CPU (% of a core) per process. */
+  const cpuRun = (ops: number, cpu: Record<string, number>): AbRun => ({
+    figures: { load: { 'round-trip@32': { opsPerSec: ops, keysPerSec: ops } } },
+    scenarios: [
+      {
+        id: 'round-trip',
+        title: 'round trip',
+        concurrency: 32,
+        runs: [{ opsPerSec: ops, cpuPercent: cpu }],
+      },
+    ],
+  });
+
+  it("is each process's CPU time per operation, the median over the rounds, per build", () => {
+    const rows = summarizeRounds([
+      // 40% of a core at 1,000 ops/s: 400 µs per operation.
+      { a: cpuRun(1000, { 'kme-1': 40, client: 50 }), b: cpuRun(800, { 'kme-1': 40, client: 40 }) },
+      {
+        a: cpuRun(1250, { 'kme-1': 40, client: 50 }),
+        b: cpuRun(1000, { 'kme-1': 60, client: 50 }),
+      },
+      { a: cpuRun(500, { 'kme-1': 30, client: 25 }), b: cpuRun(900, { 'kme-1': 45, client: 45 }) },
+    ]);
+    expect(rows[0].cpuMicrosPerOp.a['kme-1']).toBeCloseTo(400, 6); // of 400, 320, 600
+    expect(rows[0].cpuMicrosPerOp.b['kme-1']).toBeCloseTo(500, 6); // of 500, 600, 500
+    expect(rows[0].cpuMicrosPerOp.a.client).toBeCloseTo(500, 6);
+    expect(rows[0].cpuMicrosPerOp.a.broker).toBeUndefined();
+    const text = renderText(abCpuTable(rows));
+    expect(text).toMatch(/^round trip\s+32\s+500 → 500\s+400 → 500\s+— → —\s+— → —$/m);
+  });
+
+  it('leaves the reference out of the CPU table', () => {
+    const rows = summarizeRounds([
+      { a: run({ 'reference@32': 6000 }), b: run({ 'reference@32': 5000 }) },
+    ]);
+    expect(abCpuTable(rows).rows).toEqual([]);
   });
 });
 
@@ -143,6 +191,12 @@ describe('parseAbArgs', () => {
     expect(parseAbArgs(['--against', 'x']).rounds).toBe(3);
   });
 
+  it('prints a saved run again with --report, measuring nothing', () => {
+    const options = parseAbArgs(['--report', 'bench/results/ab-x.json', '--markdown']);
+    expect(options.reportFile).toMatch(/^\/.*\/bench\/results\/ab-x\.json$/);
+    expect(options.markdown).toBe(true);
+  });
+
   it.each([
     [[]],
     [['--against']],
@@ -153,6 +207,9 @@ describe('parseAbArgs', () => {
     [['--against', 'x', '--soak', '10']],
     [['--against', 'x', '--baseline', 'y.json']],
     [['--against', 'x', '--strict']],
+    [['--report', 'x.json', '--against', 'y']],
+    [['--report', 'x.json', '--only', 'status']],
+    [['--report']],
   ])('refuses %j', (argv) => {
     expect(() => parseAbArgs(argv)).toThrow(UsageError);
   });

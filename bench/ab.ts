@@ -1,12 +1,22 @@
 import { resolve } from 'node:path';
 import { SCENARIO_IDS, UsageError } from './options';
-import { formatInt, type Figures, type ScenarioRun, type Table } from './report';
+import { formatInt, type Figures, type MeasuredRun, type ScenarioRun, type Table } from './report';
 
 /** What the summary reads of one bench run's results file. */
 export interface AbRun {
   readonly figures: Pick<Figures, 'load'>;
-  readonly scenarios: readonly Pick<ScenarioRun, 'id' | 'title' | 'concurrency'>[];
+  readonly scenarios: readonly (Pick<ScenarioRun, 'id' | 'title' | 'concurrency'> & {
+    readonly runs?: readonly Pick<MeasuredRun, 'opsPerSec' | 'cpuPercent'>[];
+  })[];
 }
+
+/** The processes whose CPU per operation the A/B table shows, as the bench's CPU meter names them. */
+export const CPU_PROCESSES = [
+  ['client', 'client'],
+  ['kme-1', 'master KME'],
+  ['kme-2', 'slave KME'],
+  ['broker', 'broker'],
+] as const;
 
 /** One round: the same scenarios on build A and on build B, minutes apart. */
 export interface AbRound {
@@ -31,6 +41,14 @@ export interface AbRow {
    * server, measured in both runs): what is left when the machine was faster in one run.
    */
   readonly medianScaledRatio?: number;
+  /**
+   * Per process (CPU_PROCESSES), the median over the rounds of its CPU time per operation, µs,
+   * for each build. Unlike ops/s it hardly moves with the machine's speed: it says where the
+   * difference between the builds is spent.
+   */
+  readonly cpuMicrosPerOp: Readonly<
+    Record<'a' | 'b', Readonly<Record<string, number | undefined>>>
+  >;
 }
 
 /** Per scenario and concurrency measured in any round, in the order the bench runs them. */
@@ -58,7 +76,17 @@ export function summarizeRounds(rounds: readonly AbRound[]): AbRow[] {
           ? undefined
           : after / before;
       });
-      return { key, title, concurrency, a, b, ratios, medianRatio: median(ratios) };
+      const cpuMicrosPerOp = {
+        a: cpuPerOp(
+          rounds.map((round) => round.a),
+          key,
+        ),
+        b: cpuPerOp(
+          rounds.map((round) => round.b),
+          key,
+        ),
+      };
+      return { key, title, concurrency, a, b, ratios, medianRatio: median(ratios), cpuMicrosPerOp };
     })
     .map((row, _, all) => {
       const reference = all.find((other) => other.key === `reference@${row.concurrency}`);
@@ -69,6 +97,26 @@ export function summarizeRounds(rounds: readonly AbRound[]): AbRow[] {
       });
       return { ...row, medianScaledRatio: median(scaled) };
     });
+}
+
+/** Per process, the median over `runs` of CPU µs per operation of scenario `key`'s first run. */
+function cpuPerOp(runs: readonly AbRun[], key: string): Record<string, number | undefined> {
+  const measured = runs.map((run) => {
+    const scenario = run.scenarios.find((s) => `${s.id}@${s.concurrency}` === key);
+    return scenario?.runs?.[0];
+  });
+  return Object.fromEntries(
+    CPU_PROCESSES.map(([name]) => [
+      name,
+      median(
+        measured.map((result) =>
+          result === undefined || result.opsPerSec <= 0 || result.cpuPercent[name] === undefined
+            ? undefined
+            : (result.cpuPercent[name] * 10_000) / result.opsPerSec,
+        ),
+      ),
+    ]),
+  );
 }
 
 export function median(values: readonly (number | undefined)[]): number | undefined {
@@ -111,6 +159,26 @@ export function abTable(rows: readonly AbRow[], labelA: string, labelB: string):
   };
 }
 
+/**
+ * CPU per operation of each process, A → B, the median over the rounds: where the builds differ.
+ * The reference is left out (it is neither build).
+ */
+export function abCpuTable(rows: readonly AbRow[]): Table {
+  const measured = rows.filter((row) => !row.key.startsWith('reference@'));
+  const micros = (value: number | undefined) => (value === undefined ? '—' : formatInt(value));
+  return {
+    headers: ['Scenario', 'Conc.', ...CPU_PROCESSES.map(([, title]) => `${title}, µs/op`)],
+    align: ['left', 'right', ...CPU_PROCESSES.map(() => 'right' as const)],
+    rows: measured.map((row) => [
+      row.title,
+      String(row.concurrency),
+      ...CPU_PROCESSES.map(
+        ([name]) => `${micros(row.cpuMicrosPerOp.a[name])} → ${micros(row.cpuMicrosPerOp.b[name])}`,
+      ),
+    ]),
+  };
+}
+
 /** Which build runs first in round `index` (0-based): A B, B A, A B, … so drift favours neither. */
 export function roundOrder(index: number): readonly ('a' | 'b')[] {
   return index % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
@@ -119,6 +187,8 @@ export function roundOrder(index: number): readonly ('a' | 'b')[] {
 export interface AbOptions {
   /** The checkout whose built KMEs are build A (e.g. the baseline commit). */
   readonly against: string;
+  /** A saved A/B results file to print again instead of measuring. */
+  readonly reportFile?: string;
   readonly rounds: number;
   readonly markdown: boolean;
   /** Passed to every bench run as they are. */
@@ -127,15 +197,18 @@ export interface AbOptions {
 }
 
 export const AB_USAGE = `Usage: npm run bench:ab -- --against <checkout> [--rounds <n>] [--markdown] [bench options]
+       npm run bench:ab -- --report <file> [--markdown]
 
 Interleaved A/B: runs the bench's load scenarios on the KMEs built in <checkout> (A) and on this
 checkout's (B), alternately (A B, B A, A B, ...), each run on a fresh pair, and prints every
-round's ops/s side by side with the median of B / A. On a machine whose speed drifts from minute
-to minute, the median of interleaved rounds says more than any single run. The relay is skipped.
+round's ops/s side by side with the median of B / A, and each process's CPU per operation. On a
+machine whose speed drifts from minute to minute, the median of interleaved rounds says more
+than any single run. The relay is skipped.
 
   --against <dir>   the checkout to compare with, already built (its dist/ and node_modules)
   --rounds <n>      rounds of one A and one B run (default 3)
-  --markdown        print the table as markdown too, for the README
+  --markdown        print the tables as markdown too, for the README
+  --report <file>   print the tables of a saved A/B run (bench/results/ab-*.json) again
   -h, --help        this text
 
 Any other option goes to each bench run (npm run bench -- --help), e.g.
@@ -150,6 +223,7 @@ export function parseAbArgs(argv: readonly string[]): AbOptions {
   let rounds = 3;
   let markdown = false;
   let help = false;
+  let reportFile: string | undefined;
   const benchArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -168,13 +242,19 @@ export function parseAbArgs(argv: readonly string[]): AbOptions {
         throw new UsageError(`--rounds must be an integer from 1 to 50, not "${text}"`);
       }
     } else if (arg === '--markdown') markdown = true;
+    else if (arg === '--report') reportFile = resolve(value());
     else if (arg === '-h' || arg === '--help') help = true;
     else if (OWN_BENCH_OPTIONS.includes(arg.split('=')[0])) {
       throw new UsageError(`${arg} is set by the A/B run itself, or does not apply to it`);
     } else benchArgs.push(arg);
   }
-  if (!help && (against === undefined || against.trim() === '')) {
+  if (reportFile !== undefined && (against !== undefined || benchArgs.length > 0)) {
+    throw new UsageError(
+      '--report prints a saved run: it measures nothing, so takes no other options',
+    );
+  }
+  if (!help && reportFile === undefined && (against === undefined || against.trim() === '')) {
     throw new UsageError('--against must name the checkout to compare with');
   }
-  return { against: resolve(against ?? '.'), rounds, markdown, benchArgs, help };
+  return { against: resolve(against ?? '.'), reportFile, rounds, markdown, benchArgs, help };
 }

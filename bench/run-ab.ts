@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import {
   AB_USAGE,
+  abCpuTable,
   abTable,
   parseAbArgs,
   roundOrder,
   summarizeRounds,
   type AbOptions,
   type AbRound,
+  type AbRow,
 } from './ab';
 import { UsageError } from './options';
 import { REPO_ROOT } from './processes';
@@ -23,6 +25,16 @@ const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 interface CompletedRound extends AbRound {
   readonly a: BenchResults;
   readonly b: BenchResults;
+}
+
+/** bench/results/ab-<time>.json */
+interface SavedAbRun {
+  readonly timestamp: string;
+  readonly a: { readonly commit: string; readonly dir: string };
+  readonly b: { readonly commit: string; readonly dir: string };
+  readonly benchArgs: readonly string[];
+  readonly summary: readonly AbRow[];
+  readonly rounds: readonly CompletedRound[];
 }
 
 async function main(): Promise<number> {
@@ -38,6 +50,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${AB_USAGE}\n`);
     return 0;
   }
+  if (options.reportFile !== undefined) return reprint(options.reportFile, options.markdown);
   const label = { a: commitOf(options.against), b: commitOf(REPO_ROOT) };
   const say = (line: string) => process.stderr.write(`${line}\n`);
   // Ctrl-C reaches the bench runs too (same process group); each stops and reports 130.
@@ -75,21 +88,10 @@ async function main(): Promise<number> {
   }
 
   const rows = summarizeRounds(rounds);
-  const table = abTable(rows, label.a, label.b);
-  const out = (text: string) => process.stdout.write(`${text}\n`);
-  out('');
-  out(
-    `Interleaved A/B, ${rounds.length} round(s) (A = ${label.a}, ${options.against}; ` +
-      `B = ${label.b}, this checkout), rounds ordered A B, B A, …:`,
-  );
-  out(renderText(table));
-  if (options.markdown) {
-    out('');
-    out(renderMarkdown(table));
-  }
+  printSummary(rows, rounds.length, label, options.against, options.markdown);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `ab-${timestamp.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
-  const saved = {
+  const saved: SavedAbRun = {
     timestamp,
     a: { commit: label.a, dir: options.against },
     b: { commit: label.b, dir: REPO_ROOT },
@@ -100,6 +102,56 @@ async function main(): Promise<number> {
   writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
   say(`results saved: ${relative(REPO_ROOT, file)}`);
   return interrupted ? 130 : 0;
+}
+
+/** The tables of an A/B run: ops/s per round with the median ratios, then CPU per operation. */
+function printSummary(
+  rows: readonly AbRow[],
+  roundCount: number,
+  label: Readonly<Record<'a' | 'b', string>>,
+  againstDir: string,
+  markdown: boolean,
+): void {
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const tables = [
+    {
+      title:
+        `Interleaved A/B, ${roundCount} round(s) (A = ${label.a}, ${againstDir}; ` +
+        `B = ${label.b}, this checkout), rounds ordered A B, B A, …:`,
+      table: abTable(rows, label.a, label.b),
+    },
+    {
+      title: `CPU per operation, ${label.a} → ${label.b}, each the median over the rounds:`,
+      table: abCpuTable(rows),
+    },
+  ];
+  for (const { title, table } of tables) {
+    out('');
+    out(title);
+    out(renderText(table));
+    if (markdown) {
+      out('');
+      out(renderMarkdown(table));
+    }
+  }
+}
+
+/** --report: the tables of a saved A/B run, summarised again from its rounds. */
+function reprint(file: string, markdown: boolean): number {
+  let saved: SavedAbRun;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as SavedAbRun;
+  } catch (error) {
+    process.stderr.write(`--report: cannot read ${file}: ${String(error)}\n`);
+    return 2;
+  }
+  if (!Array.isArray(saved.rounds) || saved.a === undefined || saved.b === undefined) {
+    process.stderr.write(`--report: ${file} is not a saved A/B run (bench/results/ab-*.json)\n`);
+    return 2;
+  }
+  const label = { a: saved.a.commit, b: saved.b.commit };
+  printSummary(summarizeRounds(saved.rounds), saved.rounds.length, label, saved.a.dir, markdown);
+  return 0;
 }
 
 /** One `npm run bench` with these options; its progress shows, its report is in its file. */
