@@ -151,6 +151,24 @@ describe.each(TARGETS)('ReplicaMaterial on $name', (target) => {
     expect(replica.availableBytes).toBe(0);
   });
 
+  it('cuts ranges that follow each other as one, each byte once, and refuses any of them again', () => {
+    const { replica, stream } = linkedPair([10, 10]);
+    const out = replica.cut([range(2, 5), range(5, 9), range(9, 14), range(16, 18)]);
+    expect(out.equals(Buffer.concat([stream.subarray(2, 14), stream.subarray(16, 18)]))).toBe(true);
+    expect(replica.availableBytes).toBe(6);
+    for (const used of [range(2, 5), range(5, 9), range(4, 6), range(13, 14), range(16, 17)]) {
+      expect(() => replica.cut([used])).toThrow(MaterialReusedError);
+    }
+    expect(
+      replica
+        .cut([range(0, 2), range(14, 16), range(18, 20)])
+        .equals(
+          Buffer.concat([stream.subarray(0, 2), stream.subarray(14, 16), stream.subarray(18, 20)]),
+        ),
+    ).toBe(true);
+    expect(replica.availableBytes).toBe(0);
+  });
+
   it('cuts ranges spanning several blocks', () => {
     const { replica, stream } = linkedPair([5, 5, 5, 5]);
     expect(replica.cut([range(3, 17)]).equals(stream.subarray(3, 17))).toBe(true);

@@ -202,7 +202,8 @@ export class SqliteReplicaMaterial implements ReplicaMaterial, Reloadable {
 
   cut(ranges: readonly MaterialRange[]): Buffer {
     return this.store.write(() => {
-      const pieces = ranges.map((range) => this.piecesOf(range));
+      // Ranges that follow each other (a message's activations) are read and recorded as one.
+      const pieces = joinAdjacent(ranges).map((range) => this.piecesOf(range));
       refuseOverlaps(ranges);
       const out = Buffer.allocUnsafe(ranges.reduce((sum, range) => sum + rangeLength(range), 0));
       let written = 0;
@@ -325,6 +326,22 @@ export class SqliteReplicaMaterial implements ReplicaMaterial, Reloadable {
 }
 
 /** Ranges of one cut that share a byte would put it in two keys: refused before any is marked. */
+/** The ranges in their order, each one that starts where the one before ended joined to it. */
+function joinAdjacent(ranges: readonly MaterialRange[]): MaterialRange[] {
+  const joined: MaterialRange[] = [];
+  for (const range of ranges) {
+    const last = joined.at(-1);
+    const follows = last !== undefined && last.epoch === range.epoch && last.end === range.start;
+    // An empty range stays apart, for piecesOf to refuse.
+    if (follows && range.end > range.start) {
+      joined[joined.length - 1] = { epoch: range.epoch, start: last.start, end: range.end };
+    } else {
+      joined.push(range);
+    }
+  }
+  return joined;
+}
+
 function refuseOverlaps(ranges: readonly MaterialRange[]): void {
   let reach = Number.NEGATIVE_INFINITY;
   for (const range of [...ranges].sort((a, b) => a.start - b.start)) {

@@ -12,7 +12,13 @@ import {
   type ActivationMessage,
   type LinkMessage,
 } from '@app/broker';
-import { KeyPoolError, SlaveKeyStore, rangeLength, rangesInEpoch } from '@app/key-pool';
+import {
+  KeyPoolError,
+  SlaveKeyStore,
+  rangeLength,
+  rangesInEpoch,
+  type MaterialRange,
+} from '@app/key-pool';
 import { LinkBarrier } from './link-barrier.service';
 
 /**
@@ -59,9 +65,7 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
         return;
       }
       case LinkMessageType.Activations:
-        this.store.transaction(() => {
-          for (const activation of message.activations) this.activate(activation);
-        });
+        this.store.transaction(() => this.activateAll(message.activations));
         return;
       case LinkMessageType.Barrier:
         // Everything queued before it is applied: those that wait for it may go on.
@@ -70,8 +74,41 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  private activate(activation: ActivationMessage): void {
-    if (this.store.applied.has(activation.id)) return;
+  /**
+   * Applies a message's activations. The master KME allocates in order, so their ranges mostly
+   * follow each other: one cut for all of them reads and records the material of adjacent ranges
+   * once, where a cut per activation paid a read and a record each. Should that cut fail, each
+   * activation is cut on its own, so that only those whose material is gone are lost.
+   */
+  private activateAll(activations: readonly ActivationMessage[]): void {
+    const fresh = activations.flatMap((activation) => this.admit(activation));
+    if (fresh.length === 0) return;
+    let material: Buffer;
+    try {
+      material = this.store.material.cut(fresh.flatMap(({ ranges }) => ranges));
+    } catch (error) {
+      if (!(error instanceof KeyPoolError)) throw error;
+      for (const one of fresh) this.activateOne(one);
+      return;
+    }
+    let at = 0;
+    for (const { activation, length } of fresh) {
+      this.store.activeKeys.activate(
+        {
+          keyIds: activation.keyIds,
+          material: material.subarray(at, at + length),
+          keyBytes: activation.keyBytes,
+        },
+        activation.masterSaeId,
+        activation.slaveSaeIds,
+      );
+      at += length;
+    }
+  }
+
+  /** Records the activation as applied; none when it was already, or its ranges do not fit. */
+  private admit(activation: ActivationMessage): AdmittedActivation[] {
+    if (this.store.applied.has(activation.id)) return [];
     this.store.applied.add(activation.id);
     const ranges = rangesInEpoch(activation.epoch, activation.ranges);
     const length = ranges.reduce((sum, range) => sum + rangeLength(range), 0);
@@ -80,8 +117,12 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
       ranges.some((r) => r.end <= r.start)
     ) {
       this.logger.warn(`activation ${activation.id} has inconsistent ranges; ignored`);
-      return;
+      return [];
     }
+    return [{ activation, ranges, length }];
+  }
+
+  private activateOne({ activation, ranges }: AdmittedActivation): void {
     let material: Buffer;
     try {
       material = this.store.material.cut(ranges);
@@ -99,4 +140,11 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
       activation.slaveSaeIds,
     );
   }
+}
+
+/** An activation applied for the first time, with its ranges and their length in bytes. */
+interface AdmittedActivation {
+  readonly activation: ActivationMessage;
+  readonly ranges: readonly MaterialRange[];
+  readonly length: number;
 }
