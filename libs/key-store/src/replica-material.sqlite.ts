@@ -325,7 +325,6 @@ export class SqliteReplicaMaterial implements ReplicaMaterial, Reloadable {
   }
 }
 
-/** Ranges of one cut that share a byte would put it in two keys: refused before any is marked. */
 /** The ranges in their order, each one that starts where the one before ended joined to it. */
 function joinAdjacent(ranges: readonly MaterialRange[]): MaterialRange[] {
   const joined: MaterialRange[] = [];
@@ -342,6 +341,7 @@ function joinAdjacent(ranges: readonly MaterialRange[]): MaterialRange[] {
   return joined;
 }
 
+/** Ranges of one cut that share a byte would put it in two keys: refused before any is marked. */
 function refuseOverlaps(ranges: readonly MaterialRange[]): void {
   let reach = Number.NEGATIVE_INFINITY;
   for (const range of [...ranges].sort((a, b) => a.start - b.start)) {
