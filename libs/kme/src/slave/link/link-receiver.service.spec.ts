@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { LinkMessageType, type ActivationMessage, type LinkConsumer } from '@app/broker';
+import {
+  LinkMessageType,
+  type ActivationMessage,
+  type LinkConsumer,
+  type LinkMessage,
+} from '@app/broker';
 import { KeysNotFoundError } from '@app/key-pool';
 import { openSlaveKeyStore, type SqliteSlaveKeyStore } from '@app/key-store';
 import { TimeOrderedKeyIds } from '../../master/keys/key-allocator';
@@ -66,10 +71,10 @@ describe('LinkReceiver', () => {
   it('applies the others when one activation of a message has no material, and none twice', () => {
     // The second's bytes never arrived: a store of the master KME was lost, say.
     const [first, missing, third] = [activation(1, 32), activation(2, 64), activation(3, 0)];
-    const message = {
+    const message: LinkMessage = {
       type: LinkMessageType.Activations,
       activations: [first, missing, third],
-    } as const;
+    };
     receiver.handle(message);
 
     expect(take(first.keyIds[0])[0].key.equals(stream.subarray(32, 64))).toBe(true);
