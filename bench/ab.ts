@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { SCENARIO_IDS, UsageError } from './options';
-import { formatInt, type Figures, type MeasuredRun, type ScenarioRun, type Table } from './report';
+import {
+  formatInt,
+  loadKey,
+  type Figures,
+  type MeasuredRun,
+  type ScenarioRun,
+  type Table,
+} from './report';
 
 /** What the summary reads of one bench run's results file. */
 export interface AbRun {
@@ -57,7 +64,7 @@ export function summarizeRounds(rounds: readonly AbRound[]): AbRow[] {
   for (const round of rounds) {
     for (const run of [round.a, round.b]) {
       for (const scenario of run.scenarios) {
-        const key = `${scenario.id}@${scenario.concurrency}`;
+        const key = loadKey(scenario.id, scenario.concurrency);
         if (!titles.has(key)) {
           const order = SCENARIO_IDS.indexOf(scenario.id) * 10_000 + scenario.concurrency;
           titles.set(key, { title: scenario.title, concurrency: scenario.concurrency, order });
@@ -102,7 +109,7 @@ export function summarizeRounds(rounds: readonly AbRound[]): AbRow[] {
 /** Per process, the median over `runs` of CPU µs per operation of scenario `key`'s first run. */
 function cpuPerOp(runs: readonly AbRun[], key: string): Record<string, number | undefined> {
   const measured = runs.map((run) => {
-    const scenario = run.scenarios.find((s) => `${s.id}@${s.concurrency}` === key);
+    const scenario = run.scenarios.find((s) => loadKey(s.id, s.concurrency) === key);
     return scenario?.runs?.[0];
   });
   return Object.fromEntries(

@@ -13,6 +13,13 @@ import type { BuildMode } from './options';
 import type { ReferenceReady } from './reference-server';
 
 export const REPO_ROOT = join(__dirname, '..');
+/** Where the bench saves its results. */
+export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+/** An ISO timestamp as results files are named by it: `2026-12-03T13-46-22Z`. */
+export function resultsFileStem(timestamp: string): string {
+  return timestamp.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+}
 
 /** Kept output of a child, for the error message when it dies. */
 const OUTPUT_TAIL_CHARS = 20_000;

@@ -296,13 +296,18 @@ export function ratioToStatus(
   return ratio(opsPerSec(run), opsPerSec(findRun(scenarios, status, run.concurrency)));
 }
 
+/** Where a scenario at a concurrency is in a results file's `figures.load`: `<scenario>@<concurrency>`. */
+export function loadKey(id: ScenarioId, concurrency: number): string {
+  return `${id}@${concurrency}`;
+}
+
 /** The baseline's ops/s of a scenario at a concurrency, if it has the figure. */
 export function baselineOpsPerSec(
   baseline: Baseline | undefined,
   id: ScenarioId,
   concurrency: number,
 ): number | undefined {
-  return baseline?.load[`${id}@${concurrency}`]?.opsPerSec;
+  return baseline?.load[loadKey(id, concurrency)]?.opsPerSec;
 }
 
 /**
@@ -364,7 +369,7 @@ export function summarize(
   for (const run of scenarios) {
     const ops = opsPerSec(run);
     if (ops === undefined) continue;
-    load[`${run.id}@${run.concurrency}`] = {
+    load[loadKey(run.id, run.concurrency)] = {
       opsPerSec: ops,
       keysPerSec: keysPerSec(run) ?? 0,
       p50Ms: latency(run, 'p50Ms'),

@@ -17,10 +17,8 @@ import {
   type AbRow,
 } from './ab';
 import { UsageError } from './options';
-import { REPO_ROOT } from './processes';
+import { REPO_ROOT, RESULTS_DIR, resultsFileStem } from './processes';
 import { renderMarkdown, renderText, type BenchResults } from './report';
-
-const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
 interface CompletedRound extends AbRound {
   readonly a: BenchResults;
@@ -90,7 +88,7 @@ async function main(): Promise<number> {
   const rows = summarizeRounds(rounds);
   printSummary(rows, rounds.length, label, options.against, options.markdown);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `ab-${timestamp.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  const file = join(RESULTS_DIR, `ab-${resultsFileStem(timestamp)}.json`);
   const saved: SavedAbRun = {
     timestamp,
     a: { commit: label.a, dir: options.against },

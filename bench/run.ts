@@ -46,9 +46,11 @@ import {
 import {
   KmeProcess,
   REPO_ROOT,
+  RESULTS_DIR,
   ReferenceServerProcess,
   builtEntriesIn,
   ensureBuilt,
+  resultsFileStem,
   startBroker,
   type Broker,
   type BuiltEntries,
@@ -85,7 +87,6 @@ import {
 } from './scenarios';
 import { runSoak, type SoakRun } from './soak';
 
-const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 const PKI_DIR = join(tmpdir(), 'qkd-kme-bench-pki');
 /** The pool of the memory figure, and the cap the load scenarios draw from. */
 const POOL_KEYS = 1_000_000;
@@ -840,7 +841,7 @@ function print(results: BenchResults, options: BenchOptions): void {
 /** bench/results/<timestamp>.json and bench/results/latest.json, each written whole. */
 function save(results: BenchResults, outFile: string | undefined): string[] {
   const text = `${JSON.stringify(results, null, 2)}\n`;
-  const name = `${results.timestamp.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`;
+  const name = `${resultsFileStem(results.timestamp)}.json`;
   const files =
     outFile === undefined ? [join(RESULTS_DIR, name), join(RESULTS_DIR, 'latest.json')] : [outFile];
   for (const file of files) {
