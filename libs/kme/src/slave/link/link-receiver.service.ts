@@ -93,15 +93,7 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
     }
     let at = 0;
     for (const { activation, length } of fresh) {
-      this.store.activeKeys.activate(
-        {
-          keyIds: activation.keyIds,
-          material: material.subarray(at, at + length),
-          keyBytes: activation.keyBytes,
-        },
-        activation.masterSaeId,
-        activation.slaveSaeIds,
-      );
+      this.storeKeys(activation, material.subarray(at, at + length));
       at += length;
     }
   }
@@ -134,6 +126,11 @@ export class LinkReceiver implements OnApplicationBootstrap, BeforeApplicationSh
       );
       return;
     }
+    this.storeKeys(activation, material);
+  }
+
+  /** Stores the activation's keys, cut from `material`, for its slave SAEs. */
+  private storeKeys(activation: ActivationMessage, material: Buffer): void {
     this.store.activeKeys.activate(
       { keyIds: activation.keyIds, material, keyBytes: activation.keyBytes },
       activation.masterSaeId,
