@@ -6,7 +6,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 import { ETSI_API_OPTIONS, type EtsiApiOptions } from '../etsi-api.options';
 import { InvalidRequestError, type ErrorDetail } from '../request-errors';
 import { duplicateMembers, readJsonBody } from './json-body';
@@ -37,7 +37,7 @@ export class EtsiValidationPipe implements PipeTransform {
 
   constructor(@Inject(ETSI_API_OPTIONS) private readonly options: EtsiApiOptions) {}
 
-  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
     const type = metadata.metatype as ClassConstructor<object> | undefined;
     if (metadata.type === 'custom' || metadata.type === 'param') return value;
     if (type === undefined || declaredMembersOf(type).size === 0) return value;
@@ -77,7 +77,10 @@ export class EtsiValidationPipe implements PipeTransform {
       metadata.type === 'query',
       strict,
     );
-    const errors = await validate(instance, { forbidUnknownValues: true });
+    // Synchronous: no DTO has an async constraint (a test pins it). validate() built a promise per
+    // constraint and answered a few microtasks later: the round trip across the KMEs was 14% faster
+    // without it, in interleaved bench rounds.
+    const errors = validateSync(instance, { forbidUnknownValues: true });
     if (errors.length > 0) throw toInvalidRequest(errors);
     if (queryKey !== undefined) this.validatedQueries.remember(type, queryKey, instance);
     return instance;
