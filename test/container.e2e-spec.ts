@@ -24,7 +24,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { findFreePort } from '../scripts/lib/net-util';
+import { holdsPort } from '../scripts/lib/listening-socket';
+import { findFreePorts } from '../scripts/lib/net-util';
 import { describeStop, stopChild, stoppedCleanly } from '../scripts/lib/processes';
 import { e2eAmqpUrl } from './support/broker';
 import { REPO_ROOT } from './support/e2e-paths';
@@ -177,7 +178,9 @@ class ContainerKme {
         async () => {
           if (child.exitCode !== null) return 'exited' as const;
           const live = await probe.get('/health/live').catch(() => undefined);
-          return live?.status === 200 ? ('serving' as const) : undefined;
+          return live?.status === 200 && holdsPort(child, this.port)
+            ? ('serving' as const)
+            : undefined;
         },
         () => this.log.slice(-2_000),
       );
@@ -417,7 +420,8 @@ describe('the container flow, without a Docker engine', () => {
     });
 
     it('serves as uid 1000: live and ready without a certificate, status and keys with an SAE’s', async () => {
-      ports = { 'kme-1': await findFreePort(), 'kme-2': await findFreePort() };
+      const [first, second] = await findFreePorts(2);
+      ports = { 'kme-1': first, 'kme-2': second };
       const queue = `e2e-container-${randomUUID()}`;
       const ca = readFileSync(join(certsDir, 'ca.crt'));
       for (const service of ['kme-1', 'kme-2']) {
@@ -581,14 +585,14 @@ describe('the container flow, without a Docker engine', () => {
       encoding: 'utf8',
     });
     expect(made.status).toBe(0);
-    const port = await findFreePort();
+    const [port, peerPort] = await findFreePorts(2);
     const kme = new ContainerKme(
       'kme-1',
       port,
       workdir,
       containerEnv(
         'kme-1',
-        { 'kme-1': port, 'kme-2': await findFreePort() },
+        { 'kme-1': port, 'kme-2': peerPort },
         `e2e-container-${randomUUID()}`,
         dataVolume('refused-data'),
       ),

@@ -10,7 +10,8 @@ import {
   valueOf,
   type Sample,
 } from '@app/observability/in-process/prometheus-text';
-import { findFreePort } from '../scripts/lib/net-util';
+import { holdsPort } from '../scripts/lib/listening-socket';
+import { findFreePorts } from '../scripts/lib/net-util';
 import { PrivateRabbitMq } from '../scripts/lib/private-rabbitmq';
 import { describeStop, stopChild, stoppedCleanly } from '../scripts/lib/processes';
 import { e2eAmqpUrl } from './support/broker';
@@ -507,7 +508,7 @@ class RecordedKme {
         async () => {
           if (child.exitCode !== null) throw new Error(`${this.role} KME exited:\n${this.output}`);
           const answer = await probe.get('/health/live').catch(() => undefined);
-          return answer?.status === 200 ? true : undefined;
+          return answer?.status === 200 && holdsPort(child, this.port) ? true : undefined;
         },
         () => this.output.slice(-2_000),
       );
@@ -534,7 +535,8 @@ class RecordedKme {
 }
 
 async function startRecordedPair(env: Record<string, string>) {
-  const ports = { master: await findFreePort(), slave: await findFreePort() };
+  const [master, slave] = await findFreePorts(2);
+  const ports = { master, slave };
   const queue = `e2e-ops-logs-${randomUUID()}`;
   const dataRoot = mkdtempSync(join(tmpdir(), 'qkd-kme-e2e-logs-'));
   const envOf = (role: Role): Record<string, string> => {

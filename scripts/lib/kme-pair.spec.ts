@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pki } from 'node-forge';
 import { KmePair, readyMessage, type KmePairOptions } from './kme-pair';
 import { KME_RUNTIME_ENV } from './kme-runtime-env';
-import { findFreePort } from './net-util';
+import { findFreePorts } from './net-util';
 
 /** A self-signed certificate for localhost, enough for a fake KME's https. */
 function selfSigned(): { key: string; cert: string } {
@@ -79,7 +79,7 @@ describe('KmePair', () => {
     entries: [string, string],
     extra: Partial<KmePairOptions> = {},
   ): Promise<{ pair: KmePair; ports: number[] }> {
-    const ports = [await findFreePort(), await findFreePort()];
+    const ports = await findFreePorts(2);
     pair = new KmePair({
       kmes: [
         { label: 'kme-1', entry: join(dir, entries[0]), port: ports[0] },

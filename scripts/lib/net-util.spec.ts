@@ -4,6 +4,7 @@ import {
   ephemeralPortRange,
   findFreePort,
   findFreePortPair,
+  findFreePorts,
   isPortFree,
   parsePortRange,
 } from './net-util';
@@ -55,5 +56,13 @@ describe('net-util', () => {
     expect(port + 20_000).toBeLessThan(ephemeralPortRange().first);
     expect(await isPortFree(port)).toBe(true);
     expect(await isPortFree(port + 20_000)).toBe(true);
+  });
+
+  it('finds distinct ports for servers started side by side, even when a pick repeats', async () => {
+    // Each pick is free when asked, and nothing binds it before the next one is asked for.
+    const picks = [10_001, 10_001, 10_002];
+    const ports = await findFreePorts(2, () => Promise.resolve(picks.shift()!));
+    expect(ports).toEqual([10_001, 10_002]);
+    expect(picks).toEqual([]);
   });
 });

@@ -94,6 +94,22 @@ export function findFreePort(): Promise<number> {
   return findServerPort(0, 200);
 }
 
+/**
+ * `count` distinct free ports, for servers that start side by side: ports asked for one at a
+ * time are each free when asked, so two of them can be the same port until one is bound.
+ */
+export async function findFreePorts(
+  count: number,
+  pick: () => Promise<number> = findFreePort,
+): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempts = 0; ports.size < count; attempts++) {
+    if (attempts >= count * 20) throw new Error(`no ${count} distinct free TCP ports found`);
+    ports.add(await pick());
+  }
+  return [...ports];
+}
+
 /** A free port whose partner port (port + offset) is free too, both outside the ephemeral range. */
 export function findFreePortPair(offset: number, attempts = 200): Promise<number> {
   return findServerPort(offset, attempts);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtsiClient, KmeTransport, type KmeClientOptions } from '@app/etsi-client';
 import { KME_RUNTIME_ENV } from '../../scripts/lib/kme-runtime-env';
-import { findFreePort } from '../../scripts/lib/net-util';
+import { holdsPort } from '../../scripts/lib/listening-socket';
+import { findFreePorts } from '../../scripts/lib/net-util';
 import {
   describeStop,
   stopChild,
@@ -205,7 +206,8 @@ export class KmeProcess {
           (answer) => answer.status === 200,
           () => false,
         );
-        if (answered) return;
+        // The answer may be another server's that holds the port (this one then fails to bind).
+        if (answered && holdsPort(child, this.port)) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       throw new Error(`${this.role} KME did not serve within 30 s:\n${this.log}`);
@@ -251,6 +253,9 @@ function kmeEnv(
   };
 }
 
+/** Pair starts tried before a port taken under the pair fails the test. */
+const START_ATTEMPTS = 3;
+
 /**
  * Both KMEs as real processes on a real broker, with the e2e PKI: the pair a user runs.
  * Ready when both serve HTTPS and each can deliver keys.
@@ -266,8 +271,24 @@ export class KmeTestPair {
     readonly dataRoot: string,
   ) {}
 
+  /**
+   * Starts a pair on fresh ports; again on others when a port was taken between choosing and
+   * binding it (by a process outside the test, which cannot be kept off it).
+   */
   static async start(options: PairOptions = {}): Promise<KmeTestPair> {
-    const ports = { master: await findFreePort(), slave: await findFreePort() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KmeTestPair.startOnce(options);
+      } catch (error) {
+        const portTaken = error instanceof Error && error.message.includes('EADDRINUSE');
+        if (!portTaken || attempt === START_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: PairOptions): Promise<KmeTestPair> {
+    const [master, slave] = await findFreePorts(2);
+    const ports = { master, slave };
     const queue = `e2e-${randomUUID()}`;
     const amqpUrl = options.amqpUrl ?? e2eAmqpUrl();
     const dataRoot = mkdtempSync(join(tmpdir(), 'qkd-kme-e2e-data-'));
