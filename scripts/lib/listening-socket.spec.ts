@@ -39,4 +39,15 @@ describe('listening-socket', () => {
     await once(server, 'close');
     expect(listensOn(process.pid, port)).toBe(false);
   });
+
+  it('cannot tell for a process whose descriptors it cannot read', async () => {
+    const { server, port } = await listening();
+    const gone = spawn(process.execPath, ['-e', '']);
+    await once(gone, 'exit');
+    try {
+      expect(listensOn(gone.pid!, port)).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
 });

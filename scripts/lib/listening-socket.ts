@@ -29,13 +29,15 @@ function readOrEmpty(path: string): string {
   }
 }
 
-function socketInodesOf(pid: number): Set<string> {
+/** The inodes of the sockets `pid` holds; undefined when its descriptors cannot be read. */
+function socketInodesOf(pid: number): Set<string> | undefined {
   const inodes = new Set<string>();
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return inodes;
+    // Another user's process (not root here), or one that has exited.
+    return undefined;
   }
   for (const fd of fds) {
     try {
@@ -52,13 +54,14 @@ function socketInodesOf(pid: number): Set<string> {
  * Whether process `pid` holds a socket listening on TCP `port`, read from Linux's /proc. A server
  * answering on a port may be another's that took it first (the own start then failed with
  * EADDRINUSE); a harness asks this before it takes the answer for its child's. Undefined where
- * /proc has no TCP tables to read.
+ * /proc does not tell: no TCP tables, or descriptors of `pid` this process may not read.
  */
 export function listensOn(pid: number, port: number): boolean | undefined {
   const tables = [readOrEmpty('/proc/net/tcp'), readOrEmpty('/proc/net/tcp6')];
   if (tables.every((table) => table === '')) return undefined;
   const listeners = tables.flatMap((table) => listeningInodes(table, port));
   const own = socketInodesOf(pid);
+  if (own === undefined) return undefined;
   return listeners.some((inode) => own.has(inode));
 }
 
