@@ -57,12 +57,11 @@ function socketInodesOf(pid: number): Set<string> | undefined {
  * /proc does not tell: no TCP tables, or descriptors of `pid` this process may not read.
  */
 export function listensOn(pid: number, port: number): boolean | undefined {
-  const tables = [readOrEmpty('/proc/net/tcp'), readOrEmpty('/proc/net/tcp6')];
-  if (tables.every((table) => table === '')) return undefined;
-  const listeners = tables.flatMap((table) => listeningInodes(table, port));
   const own = socketInodesOf(pid);
   if (own === undefined) return undefined;
-  return listeners.some((inode) => own.has(inode));
+  const tables = [readOrEmpty('/proc/net/tcp'), readOrEmpty('/proc/net/tcp6')];
+  if (tables.every((table) => table === '')) return undefined;
+  return tables.some((table) => listeningInodes(table, port).some((inode) => own.has(inode)));
 }
 
 /**
